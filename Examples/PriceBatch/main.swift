@@ -1,0 +1,2 @@
+import CostPricing
+print("x")

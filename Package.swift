@@ -1,0 +1,99 @@
+// swift-tools-version: 6.1
+// costctl: what LLM usage costs, budgets that hold, keys that rotate, advice that saves.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0335-existential-any.md
+    .enableUpcomingFeature("ExistentialAny"),
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0444-member-import-visibility.md
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // https://github.com/swiftlang/swift-evolution/blob/main/proposals/0409-access-level-on-imports.md
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "costctl",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "CostTokens", targets: ["CostTokens"]),
+        .library(name: "CostPricing", targets: ["CostPricing"]),
+        .library(name: "CostControl", targets: ["CostControl"]),
+        .executable(name: "costctl", targets: ["costctl"]),
+        .executable(name: "price-batch", targets: ["PriceBatchExample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - C libraries (system)
+        .systemLibrary(
+            name: "CCostSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        .systemLibrary(
+            name: "CCostCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // MARK: - Pure Swift layers
+        .target(
+            name: "CostTokens",
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CostPricingData",
+            path: "Fixtures/Pricing",
+            resources: [.copy("catalog.json")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CostPricing",
+            dependencies: ["CostTokens", "CostPricingData"],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Wiring, CLI
+        .target(
+            name: "CostControl",
+            dependencies: ["CostPricing", "CostTokens", "CCostSQLite", "CCostCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "costctl",
+            dependencies: [
+                "CostControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "PriceBatchExample",
+            dependencies: ["CostPricing"],
+            path: "Examples/PriceBatch",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "CostTokensTests",
+            dependencies: ["CostTokens"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CostPricingTests",
+            dependencies: ["CostPricing"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "costctlTests",
+            dependencies: ["CostControl"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+import CostPricingData
+let u = BundledPriceData.catalogURL

@@ -1,0 +1,2 @@
+import CostControl
+print("hi")
