@@ -1,0 +1,136 @@
+/// Where a cost goes in a ``CostBreakdown``.
+public enum CostCategory: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Input tokens not read from or written to the cache (and modality-specific input tokens).
+    case input
+    case cacheRead = "cache_read"
+    case cacheWrite = "cache_write"
+    /// Output tokens other than reasoning.
+    case output
+    case reasoning
+    /// Per-unit charges: searches, images, pages, seconds, characters.
+    case units
+    /// Per-request fees.
+    case fees
+}
+
+/// What a request cost, by category, with the model and price that were used.
+///
+/// A breakdown is either priced (``isPriced``) or unpriced with a reason: a model the catalog
+/// knows but has no price for is **never** booked at $0 silently.
+///
+/// `inputTotal` and `outputTotal` follow genai-prices: everything billed in the input direction
+/// (uncached input, cache reads and writes, input audio, …) and in the output direction; `total` also
+/// includes charges with no direction (request fees, searches).
+public struct CostBreakdown: Sendable, Hashable {
+    public var input: Money = .zero
+    public var cacheRead: Money = .zero
+    public var cacheWrite: Money = .zero
+    public var output: Money = .zero
+    public var reasoning: Money = .zero
+    public var units: Money = .zero
+    public var fees: Money = .zero
+    /// Everything billed in the input direction.
+    public var inputTotal: Money = .zero
+    /// Everything billed in the output direction.
+    public var outputTotal: Money = .zero
+    /// The whole cost.
+    public var total: Money = .zero
+
+    /// The provider and model the price came from.
+    public var model: ModelIdentity
+    /// The service tier asked for.
+    public var serviceTier: ServiceTier = .standard
+    /// Whether a price was found; when `false`, amounts are zero and ``unpricedReason`` says why.
+    public var isPriced: Bool = true
+    public var unpricedReason: String?
+
+    public init(model: ModelIdentity) {
+        self.model = model
+    }
+
+    /// An unpriced result: the model is known (or named) but has no price.
+    public static func unpriced(_ model: ModelIdentity, reason: String) -> CostBreakdown {
+        var b = CostBreakdown(model: model)
+        b.isPriced = false
+        b.unpricedReason = reason
+        return b
+    }
+
+    /// The amount of one category.
+    public subscript(category: CostCategory) -> Money {
+        switch category {
+        case .input: input
+        case .cacheRead: cacheRead
+        case .cacheWrite: cacheWrite
+        case .output: output
+        case .reasoning: reasoning
+        case .units: units
+        case .fees: fees
+        }
+    }
+
+    @inline(__always)
+    mutating func add(_ amount: Money, to category: CostCategory) {
+        switch category {
+        case .input: input += amount
+        case .cacheRead: cacheRead += amount
+        case .cacheWrite: cacheWrite += amount
+        case .output: output += amount
+        case .reasoning: reasoning += amount
+        case .units: units += amount
+        case .fees: fees += amount
+        }
+    }
+}
+
+/// A provider and model as the catalog names them, and where their price came from.
+public struct ModelIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var provider: String
+    public var model: String
+    /// `genai-prices`, `litellm`, or `override:<file>`.
+    public var source: String
+
+    public init(provider: String, model: String, source: String) {
+        self.provider = provider
+        self.model = model
+        self.source = source
+    }
+
+    public var description: String { "\(provider)/\(model)" }
+}
+
+/// A running total over many breakdowns that keeps unpriced requests visible.
+///
+/// For example:
+/// ```swift
+/// var total = CostTotal()
+/// for b in breakdowns { try total.add(b) }
+/// print(total.priced, total.unpricedRequests)
+/// ```
+public struct CostTotal: Sendable, Hashable, Codable {
+    /// The sum of priced costs.
+    public var priced: Money = .zero
+    public var pricedRequests = 0
+    /// Requests that could not be priced (their cost is unknown, not zero).
+    public var unpricedRequests = 0
+    /// Unpriced requests by reason.
+    public var unpricedReasons: [String: Int] = [:]
+
+    public init() {}
+
+    /// Adds one breakdown.
+    ///
+    /// - throws: ``PricingError`` `.overflow`.
+    public mutating func add(_ breakdown: CostBreakdown) throws {
+        if breakdown.isPriced {
+            priced = try priced.adding(breakdown.total)
+            pricedRequests += 1
+        } else {
+            unpricedRequests += 1
+            unpricedReasons[breakdown.unpricedReason ?? "unpriced", default: 0] += 1
+        }
+    }
+
+    /// Whether every request was priced.
+    public var isComplete: Bool { unpricedRequests == 0 }
+}

@@ -1,0 +1,163 @@
+public import Foundation
+
+/// Prices usage: (usage, model, timestamp, service tier) → ``CostBreakdown``, exactly.
+///
+/// Each priced unit is billed for its own count minus the counts of the more specific priced
+/// units inside it (cache reads inside input, reasoning inside output), at the rate in force at the
+/// request's timestamp, in the tier chosen by the request's total input tokens.
+///
+/// For example:
+/// ```swift
+/// let engine = try CostEngine(catalog: .bundled())
+/// let cost = try engine.cost(Usage(inputTokens: 1_000, outputTokens: 500), model: "gpt-4o")
+/// print(cost.total)   // $0.0075
+/// ```
+public struct CostEngine: Sendable {
+    public let catalog: PriceCatalog
+
+    public init(catalog: PriceCatalog) {
+        self.catalog = catalog
+    }
+
+    /// What to do with a model id the catalog does not know.
+    public enum UnknownModelPolicy: Sendable {
+        /// Throw ``PricingError`` `.unknownModel` (with suggestions).
+        case `throw`
+        /// Return an unpriced breakdown that says why (for ledgers: the request still counts).
+        case unpriced
+    }
+
+    /// The cost of `usage` on the model a string names.
+    ///
+    /// - throws: ``PricingError`` `.unknownModel`/`.unknownProvider` (unless `unknownModel` is
+    ///   `.unpriced`), `.invalidUsage`, `.overflow`.
+    public func cost(
+        _ usage: Usage, model: String, provider: String? = nil, at date: Date = Date(),
+        tier: ServiceTier = .standard, unknownModel: UnknownModelPolicy = .throw
+    ) throws -> CostBreakdown {
+        let resolved: ResolvedModel
+        do {
+            resolved = try catalog.resolve(model: model, provider: provider)
+        } catch let error as PricingError where unknownModel == .unpriced
+            && (error.code == .unknownModel || error.code == .unknownProvider)
+        {
+            var b = CostBreakdown.unpriced(
+                ModelIdentity(provider: provider ?? "", model: model, source: "unknown"), reason: error.message)
+            b.serviceTier = tier
+            return b
+        }
+        return try cost(usage, model: resolved, at: date, tier: tier)
+    }
+
+    /// The cost of `usage` on a resolved model (the fast path for services that resolve once).
+    ///
+    /// - throws: ``PricingError`` `.invalidUsage`, `.overflow`.
+    public func cost(
+        _ usage: Usage, model: ResolvedModel, at date: Date = Date(), tier: ServiceTier = .standard
+    ) throws -> CostBreakdown {
+        let entry = model.model
+        let price: ModelPrice?
+        if tier == .standard || model.viaFallback {
+            price = entry.standardPrice(at: date)
+        } else {
+            price = entry.price(at: date, context: tier.context)
+        }
+        guard let price else {
+            var b = CostBreakdown.unpriced(model.identity, reason: entry.unpricedReason ?? "no price for \(entry)")
+            b.serviceTier = tier
+            return b
+        }
+        var breakdown = try CostEngine.compute(usage, price: price, model: model.identity)
+        breakdown.serviceTier = tier
+        return breakdown
+    }
+
+    /// Prices `usage` with an explicit price (no catalog).
+    ///
+    /// - throws: ``PricingError`` `.invalidUsage` when a part exceeds its whole (cache reads above
+    ///   input tokens), `.overflow`.
+    public static func compute(_ usage: Usage, price: ModelPrice, model: ModelIdentity) throws -> CostBreakdown {
+        var breakdown = CostBreakdown(model: model)
+        let lines = price.lines
+        let inputTokens = usage.inputTokens
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: lines.count) { leaves in
+            for i in 0..<lines.count {
+                let line = lines[i]
+                var count: Int
+                if case .requests = line.slot {
+                    count = usage.requests
+                } else {
+                    count = usage.value(at: line.slot)
+                    for d in line.descendants { count -= leaves[d] }
+                    if count < 0 { throw CostEngine.negativeLeaf(line, usage: usage, lines: lines) }
+                }
+                leaves[i] = count
+                if count == 0 { continue }
+                let rate = line.value.rate(forInputTokens: inputTokens)
+                let amount = try rate.prorated(count: count, per: line.unit.per)
+                breakdown.add(amount, to: line.category)
+                if line.isInput {
+                    breakdown.inputTotal += amount
+                } else if line.isOutput {
+                    breakdown.outputTotal += amount
+                }
+                breakdown.total = try breakdown.total.adding(amount)
+            }
+        }
+        return breakdown
+    }
+
+    static func negativeLeaf(_ line: ModelPrice.Line, usage: Usage, lines: [ModelPrice.Line]) -> PricingError {
+        let whole = usage.value(at: line.slot)
+        let parts = line.descendants.map { lines[$0].unit.kind }.filter { usage[$0] > 0 }
+        let detail = parts.map { "\($0) (\(usage[$0]))" }.joined(separator: " + ")
+        return PricingError(
+            code: .invalidUsage,
+            message: "invalid usage: \(detail) exceed \(line.unit.kind) (\(whole)); \(line.unit.kind) must include them")
+    }
+
+    /// Each billed line of a computation: unit, billed count, rate and amount (for `explain` output).
+    public static func explain(_ usage: Usage, price: ModelPrice) throws -> [CostLine] {
+        var result: [CostLine] = []
+        var leaves = [Int](repeating: 0, count: price.lines.count)
+        for (i, line) in price.lines.enumerated() {
+            var count = line.slot == .requests ? usage.requests : usage.value(at: line.slot)
+            if line.slot != .requests {
+                for d in line.descendants { count -= leaves[d] }
+                if count < 0 { throw negativeLeaf(line, usage: usage, lines: price.lines) }
+            }
+            leaves[i] = count
+            let rate = line.value.rate(forInputTokens: usage.inputTokens)
+            result.append(
+                CostLine(
+                    kind: line.unit.kind, priceKey: line.unit.priceKey, count: count, per: line.unit.per, rate: rate,
+                    amount: try rate.prorated(count: count, per: line.unit.per), category: line.category,
+                    tiered: line.value.isTiered))
+        }
+        return result.reversed()
+    }
+
+    /// The usage kinds with a non-zero count that no price covers (they cost nothing here, which
+    /// may be wrong): for example web searches on a model with no search price.
+    public static func unpricedKinds(_ usage: Usage, price: ModelPrice, registry: UnitRegistry = .standard) -> [UsageKind] {
+        usage.counts.compactMap { kind, count in
+            guard count > 0, kind != .requests else { return nil }
+            guard let unit = registry.unit(kind: kind) else { return kind }
+            return price.lines.contains { $0.unit.contains(unit) } ? nil : kind
+        }
+    }
+}
+
+/// One billed line: `count` units of `kind` at `rate` per `per`.
+public struct CostLine: Sendable, Hashable, Codable {
+    public var kind: UsageKind
+    public var priceKey: String
+    /// The count billed at this line's rate (the unit's count minus more specific priced parts).
+    public var count: Int
+    public var per: Int
+    public var rate: Money
+    public var amount: Money
+    public var category: CostCategory
+    /// Whether the rate came from a tiered price.
+    public var tiered: Bool
+}

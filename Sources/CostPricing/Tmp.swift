@@ -1,2 +1,0 @@
-import CostPricingData
-let u = BundledPriceData.catalogURL
