@@ -6,7 +6,7 @@ Usage: make_differential.py OUT.jsonl [COUNT] [SEED]
 Each line is {"text": ..., "cl100k_base": [...], "o200k_base": [...]}, computed with tiktoken's
 encode_ordinary (special-token strings are plain text). Needs `pip install tiktoken`.
 The committed fixture Tests/CostTokensTests/Vectors/differential.jsonl was made with
-    make_differential.py Tests/CostTokensTests/Vectors/differential.jsonl 5000 1
+    make_differential.py Tests/CostTokensTests/Vectors/differential.jsonl 4000 1
 and a larger run can be checked with COSTTOKENS_DIFFERENTIAL=/path/to/file.jsonl swift test.
 """
 import json
@@ -27,7 +27,10 @@ MARKS = ["\u0300", "\u0301", "\u0308", "\u0327", "\u0483", "\u0903", "\u093f", "
 LETTERS = ["\u00e9", "\u00c9", "\u00df", "\u0391", "\u03b1", "\u0416", "\u0436", "\u01c5", "\u1f88", "\u02b0",
            "\u3005", "\uff70", "\u4e2d", "\u6587", "\u05d0", "\u0627", "\u0e01", "\ud55c", "\u3042", "\u30a2",
            "\U00010400", "\U00010428", "\U00020000", "\U0001d400", "\U0001d41a", "\u0131", "\u0130", "\u1e9e",
-           "\u2c65", "\ua7c0", "\u0561", "\u10d0", "\u1200", "\u0b95", "\u0d15"]
+           "\u2c65", "\ua7c0", "\u0561", "\u10d0", "\u1200", "\u0b95", "\u0d15",
+           # assigned in Unicode 15.0, 15.1, 16.0 (letters for tiktoken) and 17.0 (unassigned for it)
+           "\U00031350", "\U0002ebf0", "\u1c89", "\u1c8a", "\U00010d50", "\U00011380", "\U00032c6f",
+           "\U0001094a", "\U00011b66", "\U00011dba"]
 NUMBERS = ["\u0660", "\u0669", "\uff10", "\u2160", "\u2164", "\u00b2", "\u00bd", "\u2460", "\U0001d7ce",
            "\u0966", "\u3007", "\U00010107"]
 SYMBOLS = ["\u200d", "\u200c", "\ufeff", "\u00ad", "\u2019", "\u201c", "\u2014", "\u00a9", "\u20ac", "\ue000",
@@ -67,6 +70,9 @@ def make_text(r: random.Random) -> str:
         return "".join(random_scalar(r) if r.random() < 0.6 else r.choice(ASCII_LETTERS + " \n'0") for _ in range(r.randrange(1, 40)))
     if kind < 0.25:  # whitespace runs before letters, digits and punctuation, at the end too
         return "".join(r.choice(WHITESPACE) * r.randrange(1, 4) + r.choice(["a", "B", "1", "!", "\u00e9", "", "'s"]) for _ in range(r.randrange(1, 8)))
+    if kind < 0.27:  # long pieces: words, base64-like blobs, punctuation and whitespace runs
+        alphabet = r.choice([ASCII_LETTERS, ASCII_LETTERS + DIGITS + "+/", "abcdefghijklmnop", PUNCT, " \t", "\u00e9\u4e2d\u0301a"])
+        return "".join(r.choice(alphabet) for _ in range(r.randrange(100, 600)))
     if kind < 0.32:  # digit runs
         return "".join(r.choice(DIGITS + "\u0660\uff10\u00b2 .,") for _ in range(r.randrange(1, 30)))
     weights = [w for _, w in POOLS]
@@ -76,7 +82,7 @@ def make_text(r: random.Random) -> str:
 
 def main() -> int:
     out = sys.argv[1]
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     r = random.Random(seed)
     cl100k = get_encoding("cl100k_base")

@@ -13,11 +13,19 @@ enum ScalarClass {
     /// `\r` or `\n`.
     static let newline: UInt8 = 64
 
-    /// The class bits of one scalar, from the toolchain's Unicode tables.
+    /// The Unicode version of the regex engine behind tiktoken 0.14 (Rust `regex-syntax` 0.8):
+    /// scalars assigned later are unassigned (`Cn`) for it, so they are for us too.
+    static let unicodeVersion: Unicode.Version = (major: 16, minor: 0)
+
+    /// The class bits of one scalar, from the toolchain's Unicode tables, limited to the
+    /// scalars assigned by ``unicodeVersion``.
     static func compute(_ value: UInt32) -> UInt8 {
         guard let scalar = Unicode.Scalar(value) else { return 0 }
         var bits: UInt8 = 0
         let properties = scalar.properties
+        guard let age = properties.age,
+            age.major < unicodeVersion.major || (age.major == unicodeVersion.major && age.minor <= unicodeVersion.minor)
+        else { return 0 }
         if properties.isWhitespace { bits |= whitespace }
         if value == 0x0A || value == 0x0D { bits |= newline }
         switch properties.generalCategory {
