@@ -207,6 +207,10 @@ def litellm_rates(e: dict, suffix: str | None) -> tuple[dict, list[str]]:
                 return v
         return per_token_to_mtok(e.get(key))
 
+    table = e.get("tiered_pricing")
+    if isinstance(table, list) and table and isinstance(table[0], dict) and per_token_to_mtok(table[0].get("input_cost_per_token")) is not None:
+        return litellm_tiered_table(e, table), unsupported
+
     inp = get("input_cost_per_token")
     out = get("output_cost_per_token")
     if out in (None, Decimal(0)):
@@ -310,6 +314,40 @@ def litellm_rates(e: dict, suffix: str | None) -> tuple[dict, list[str]]:
         base = prices["cache_read_mtok"]
         prices["cache_image_read_mtok"] = dec_str(v) if v is not None else (base if isinstance(base, str) else base["base"])
     return prices, unsupported
+
+
+def litellm_tiered_table(e: dict, table: list) -> dict:
+    """LiteLLM `tiered_pricing`: all-or-nothing ranges chosen by the prompt size."""
+    def tiers(key: str, fallback: str | None):
+        base, out = None, []
+        for i, tier in enumerate(table):
+            rate = per_token_to_mtok(tier.get(key))
+            if rate is None and fallback is not None:
+                rate = per_token_to_mtok(tier.get(fallback))
+            if rate is None:
+                return None
+            if i == 0:
+                base = rate
+            else:
+                start = tier.get("range", [None])[0]
+                if start is not None:
+                    out.append({"start": int(start), "price": dec_str(rate)})
+        if base is None:
+            return None
+        return {"base": dec_str(base), "tiers": out} if out else dec_str(base)
+    prices = {}
+    v = tiers("input_cost_per_token", None)
+    if v is not None:
+        prices["input_mtok"] = v
+    v = tiers("output_cost_per_token", None)
+    if v is not None:
+        prices["output_mtok"] = v
+    elif per_token_to_mtok(e.get("output_cost_per_token")) is not None:
+        prices["output_mtok"] = dec_str(per_token_to_mtok(e.get("output_cost_per_token")))
+    v = tiers("cache_read_input_token_cost", "input_cost_per_token")
+    if v is not None:
+        prices["cache_read_mtok"] = v
+    return prices
 
 
 def litellm_off_peak(e: dict, standard: dict) -> list[dict]:

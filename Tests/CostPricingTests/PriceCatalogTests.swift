@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import CostPricing
+
+@Suite("Price catalog")
+struct PriceCatalogTests {
+    @Test(
+        "ids people use resolve to the right model",
+        arguments: [
+            // (provider, id as written, provider id, model id)
+            (nil as String?, "gpt-4o", "openai", "gpt-4o"),
+            (nil, "GPT-4o-2024-08-06", "openai", "gpt-4o"),
+            (nil, "openai/gpt-4o", "openai", "gpt-4o"),
+            (nil, "claude-3-5-sonnet-20241022", "anthropic", "claude-3-5-sonnet"),
+            (nil, "claude-3-5-sonnet-latest", "anthropic", "claude-3-5-sonnet"),
+            (nil, "anthropic/claude-sonnet-4-20250514", "anthropic", "claude-sonnet-4-0"),
+            (nil, "claude-sonnet-4-20250514", "anthropic", "claude-sonnet-4-0"),
+            // a Bedrock id is priced as Bedrock bills it
+            (nil, "anthropic.claude-3-5-sonnet-20241022-v2:0", "aws", ""),
+            (nil, "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "aws", ""),
+            (nil, "claude-3-5-sonnet-v2@20241022", "anthropic", "claude-3-5-sonnet"),
+            ("aws" as String?, "anthropic.claude-3-5-sonnet-20241022-v2:0", "aws", ""),
+            ("bedrock", "bedrock/eu-west-1/qwen.qwen3-coder-next", "aws", "eu-west-1/qwen.qwen3-coder-next"),
+            ("vertex_ai", "gemini-2.5-pro", "google", "gemini-2.5-pro"),
+            ("google", "gemini-2.5-pro", "google", "gemini-2.5-pro"),
+            ("openrouter", "google/palm-2-chat-bison", "openrouter", ""),
+        ])
+    func aliases(provider: String?, id: String, wantProvider: String, wantModel: String) throws {
+        let catalog = try PriceCatalog.bundled()
+        let resolved = try catalog.resolve(model: id, provider: provider)
+        #expect(resolved.model.provider == wantProvider || resolved.identity.provider == wantProvider, "\(resolved.model)")
+        if !wantModel.isEmpty { #expect(resolved.model.id == wantModel, "\(resolved.model)") }
+        #expect(resolved.model.isPriced)
+    }
+
+    @Test("an unknown model is an error that suggests the nearest ids")
+    func unknown() throws {
+        let catalog = try PriceCatalog.bundled()
+        let error = #expect(throws: PricingError.self) { try catalog.resolve(model: "gpt-4x") }
+        #expect(error?.code == .unknownModel)
+        #expect(error?.message.hasPrefix("model 'gpt-4x' not in catalog; did you mean") == true)
+        #expect(error?.suggestions.contains("gpt-4o") == true || error?.suggestions.contains("gpt-4") == true)
+        let provider = #expect(throws: PricingError.self) { try catalog.resolve(model: "gpt-4o", provider: "opanai") }
+        #expect(provider?.code == .unknownProvider)
+        #expect(provider?.message.contains("'openai'") == true)
+    }
+
+    @Test("lookups are cached and return the same entry")
+    func cached() throws {
+        let catalog = try PriceCatalog.bundled()
+        let a = try catalog.resolve(model: "gpt-4o-mini")
+        let b = try catalog.resolve(model: "gpt-4o-mini")
+        #expect(a.model === b.model)
+    }
+
+    @Test("user overrides win over bundled prices; private and local models can be added")
+    func overrides() throws {
+        let bundled = try PriceCatalog.bundled()
+        let override = """
+            {"format": "costctl-catalog", "providers": [
+              {"id": "openai", "models": [{"id": "gpt-4o", "match": {"starts_with": "gpt-4o"}, "prices": {"input_mtok": "1", "output_mtok": "4"}}]},
+              {"id": "ollama", "name": "Local Ollama", "models": [{"id": "llama3.1:8b", "prices": {"input_mtok": "0", "output_mtok": "0"}}]}
+            ]}
+            """
+        let catalog = try bundled.overlaying(CatalogFile.decode(Data(override.utf8), origin: "negotiated.json"), origin: "negotiated.json")
+        let engine = CostEngine(catalog: catalog)
+        let usage = Usage(inputTokens: 1_000_000, outputTokens: 1_000_000)
+        let gpt = try engine.cost(usage, model: "gpt-4o-2024-08-06")
+        #expect(gpt.total == Money("5"))
+        #expect(gpt.model.source == "override:negotiated.json")
+        // a model the override does not name keeps its bundled price
+        #expect(try engine.cost(usage, model: "gpt-4.1").model.source == "genai-prices")
+        let local = try engine.cost(usage, model: "llama3.1:8b", provider: "ollama")
+        #expect(local.isPriced && local.total == .zero)
+        // the bundled catalog is untouched
+        #expect(try CostEngine(catalog: bundled).cost(usage, model: "gpt-4o").total != Money("5"))
+    }
+
+    @Test("malformed price files are rejected with the place of the problem")
+    func malformed() throws {
+        let bad = #"{"providers": [{"id": "x", "models": [{"id": "m", "prices": {"input_mtok": "abc"}}]}]}"#
+        let error = #expect(throws: PricingError.self) { try CatalogFile.decode(Data(bad.utf8), origin: "bad.json") }
+        #expect(error?.message.contains("bad.json") == true)
+        let unknownKey = #"{"providers": [{"id": "x", "models": [{"id": "m", "prices": {"input_mtokens": "1"}}]}]}"#
+        let file = try CatalogFile.decode(Data(unknownKey.utf8), origin: "k.json")
+        let keyError = #expect(throws: PricingError.self) { try PriceCatalog(file: file) }
+        #expect(keyError?.message.contains("provider 'x', model 'm'") == true)
+        #expect(keyError?.message.contains("input_mtok") == true)
+    }
+
+    @Test("the Swift LiteLLM importer agrees with the bundled catalog's LiteLLM entries")
+    func litellmImport() throws {
+        let url = try #require(Bundle.module.url(forResource: "Vectors/litellm_sample", withExtension: "json"))
+        let bundled = try PriceCatalog.bundled()
+        let (file, report) = try LiteLLMImporter.convert(Data(contentsOf: url), origin: "litellm_sample.json", catalog: bundled)
+        #expect(report.models == 30)  // sample_spec skipped
+        #expect(report.unpriced >= 1)
+        let imported = try PriceCatalog(file: file)
+        var compared = 0
+        for provider in imported.providers {
+            for model in provider.exactModels {
+                let key = try #require(model.litellmKey)
+                guard let mine = bundled.providers.first(where: { $0.id == provider.id })?.exactModels.first(where: { $0.litellmKey == key })
+                else { continue }  // the proxy-only entry
+                #expect(model.prices.map(\.price) == mine.prices.map(\.price), "\(key)")
+                #expect(model.prices.map(\.constraint) == mine.prices.map(\.constraint), "\(key)")
+                #expect(Set(model.variants.map(\.when)) == Set(mine.variants.map(\.when)), "\(key)")
+                for v in model.variants {
+                    #expect(mine.variants.first { $0.when == v.when }?.prices == v.prices, "\(key) \(v.when)")
+                }
+                compared += 1
+            }
+        }
+        #expect(compared == 29)
+        // numbers written as strings are accepted
+        let proxy = try imported.resolve(model: "my-proxy/llama-local", provider: "openai")
+        #expect(proxy.model.standardPrice(at: Date())?["input_mtok"] == PriceValue(base: Money("0.15")!))
+    }
+
+    @Test("the bundled catalog covers genai-prices and LiteLLM and names its sources")
+    func bundledShape() throws {
+        let catalog = try PriceCatalog.bundled()
+        #expect(catalog.sources.map(\.name) == ["genai-prices", "litellm"])
+        let primary = catalog.providers.reduce(0) { $0 + $1.models.count }
+        #expect(primary >= 2_300)
+        #expect(catalog.modelCount >= 6_000)
+        #expect(try catalog.models(provider: "anthropic", search: "sonnet").count > 3)
+    }
+}
