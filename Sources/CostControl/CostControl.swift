@@ -1,1 +1,2 @@
 @_exported public import CostPricing
+@_exported public import CostTokens

@@ -105,6 +105,10 @@ public struct CatalogFile: Codable, Sendable {
     public struct Conditional: Codable, Sendable {
         public var constraint: Constraint?
         public var prices: [String: Value]
+        public init(constraint: Constraint?, prices: [String: Value]) {
+            self.constraint = constraint
+            self.prices = prices
+        }
     }
 
     public struct Variant: Codable, Sendable {
@@ -112,6 +116,12 @@ public struct CatalogFile: Codable, Sendable {
         public var prices: [String: Value]
         public var constraint: Constraint?
         public var source: String?
+        public init(when: [String: String], prices: [String: Value], constraint: Constraint?, source: String?) {
+            self.when = when
+            self.prices = prices
+            self.constraint = constraint
+            self.source = source
+        }
     }
 
     public struct Constraint: Codable, Sendable {
@@ -121,12 +131,34 @@ public struct CatalogFile: Codable, Sendable {
             case startDate = "start_date"
             case timeOfDay = "time_of_day"
         }
+        public init(startDate: String?, timeOfDay: [Window]?) {
+            self.startDate = startDate
+            self.timeOfDay = timeOfDay
+        }
+        /// The file form of a runtime constraint.
+        public init(_ constraint: PriceConstraint) {
+            switch constraint {
+            case .startDate(let day):
+                self.init(startDate: CivilDate(day: day).description, timeOfDay: nil)
+            case .timeOfDay(let windows):
+                func hms(_ s: Int) -> String {
+                    func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+                    return "\(pad(s / 3600)):\(pad(s / 60 % 60)):\(pad(s % 60))"
+                }
+                self.init(startDate: nil, timeOfDay: windows.map { Window(start: hms($0.start), end: hms($0.end), weekdays: $0.weekdays) })
+            }
+        }
     }
 
     public struct Window: Codable, Sendable {
         public var start: String
         public var end: String
         public var weekdays: [Int]?
+        public init(start: String, end: String, weekdays: [Int]?) {
+            self.start = start
+            self.end = end
+            self.weekdays = weekdays
+        }
     }
 
     /// A price: a decimal (string or number) or `{"base": …, "tiers": [{"start": N, "price": …}]}`.
@@ -169,7 +201,8 @@ public struct CatalogFile: Codable, Sendable {
             }
         }
 
-        init(_ value: PriceValue) {
+        /// The file form of a runtime price.
+        public init(_ value: PriceValue) {
             self = value.tiers.isEmpty ? .flat(value.base) : .tiered(base: value.base, tiers: value.tiers)
         }
     }
@@ -229,7 +262,8 @@ extension CatalogFile {
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    /// A one-line account of a decoding error with its JSON path (`.providers[2].models[0].prices`).
+    public static func describe(_ error: DecodingError) -> String {
         func path(_ keys: [any CodingKey]) -> String {
             keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
         }

@@ -116,7 +116,10 @@ public struct CostEngine: Sendable {
             message: "invalid usage: \(detail) exceed \(line.unit.kind) (\(whole)); \(line.unit.kind) must include them")
     }
 
-    /// Each billed line of a computation: unit, billed count, rate and amount (for `explain` output).
+    /// Each billed line of a computation: unit, billed count, rate and amount, in category order
+    /// (input, cache read, cache write, output, reasoning, units, fees).
+    ///
+    /// - throws: ``PricingError`` `.invalidUsage`, `.overflow`.
     public static func explain(_ usage: Usage, price: ModelPrice) throws -> [CostLine] {
         var result: [CostLine] = []
         var leaves = [Int](repeating: 0, count: price.lines.count)
@@ -134,7 +137,8 @@ public struct CostEngine: Sendable {
                     amount: try rate.prorated(count: count, per: line.unit.per), category: line.category,
                     tiered: line.value.isTiered))
         }
-        return result.reversed()
+        let order = Dictionary(uniqueKeysWithValues: CostCategory.allCases.enumerated().map { ($1, $0) })
+        return result.reversed().sorted { (order[$0.category] ?? 0, $0.priceKey) < (order[$1.category] ?? 0, $1.priceKey) }
     }
 
     /// The usage kinds with a non-zero count that no price covers (they cost nothing here, which

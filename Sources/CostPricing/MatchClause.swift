@@ -48,6 +48,19 @@ public indirect enum MatchClause: Sendable, Hashable {
         }
     }
 
+    /// A short human form: `= gpt-4o | starts with gpt-4o-2024`.
+    public var summary: String {
+        switch self {
+        case .equals(let s): "= \(s)"
+        case .startsWith(let s): "starts with \(s)"
+        case .endsWith(let s): "ends with \(s)"
+        case .contains(let s): "contains \(s)"
+        case .regex(let r): "regex /\(r.pattern)/"
+        case .or(let c): c.map(\.summary).joined(separator: " | ")
+        case .and(let c): "(" + c.map(\.summary).joined(separator: " & ") + ")"
+        }
+    }
+
     /// Whether `text` is named by an `equals` clause (an exact id, not a pattern).
     func matchesExactly(_ lowercased: String) -> Bool {
         switch self {

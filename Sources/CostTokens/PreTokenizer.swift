@@ -34,9 +34,103 @@ struct PreTokenizer {
     @inline(__always)
     func pieceEnd(from start: Int) -> Int {
         switch pattern {
-        case .cl100k: cl100kEnd(start)
-        case .o200k: o200kEnd(start)
+        case .cl100k: cl100kASCII(start) ?? cl100kEnd(start)
+        case .o200k: o200kASCII(start) ?? o200kEnd(start)
         }
+    }
+
+    // MARK: - ASCII fast paths
+
+    // The common pieces of ASCII text — an optional space or punctuation mark before a word,
+    // a digit group, a punctuation run — scanned byte by byte. Whenever a non-ASCII byte could
+    // change the answer they return `nil`, and the general scanner, which handles every input,
+    // decides instead.
+
+    @inline(__always)
+    private func asciiBits(_ i: Int) -> UInt8? {
+        i < end && text[i] < 0x80 ? table[Int(text[i])] : nil
+    }
+
+    /// End of the ASCII run of `mask` scalars from `i`, or `nil` if it stops at a non-ASCII byte.
+    @inline(__always)
+    private func asciiRun(from i: Int, matching mask: UInt8) -> Int? {
+        var j = i
+        while j < end {
+            let b = text[j]
+            if b >= 0x80 { return nil }
+            if table[Int(b)] & mask == 0 { break }
+            j += 1
+        }
+        return j
+    }
+
+    @inline(__always)
+    private func asciiDigitsOrPunctuation(_ i: Int, _ c0: UInt8, _ suffixSlash: Bool) -> Int? {
+        if c0 & ScalarClass.number != 0 {
+            var j = i + 1
+            while j < end && j < i + 3 {
+                guard let bits = asciiBits(j) else { return j < end ? nil : j }
+                if bits & ScalarClass.number == 0 { break }
+                j += 1
+            }
+            return j
+        }
+        // ` ?[^\s\p{L}\p{N}]+` then `[\r\n]*` (cl100k) or `[\r\n/]*` (o200k).
+        var j = i
+        if c0 & Self.wordish == 0 {
+            j = i + 1
+        } else if text[i] == UInt8(ascii: " "), let c1 = asciiBits(i + 1), c1 & Self.wordish == 0 {
+            j = i + 2
+        } else {
+            return nil
+        }
+        while j < end {
+            let b = text[j]
+            if b >= 0x80 { return nil }
+            if table[Int(b)] & Self.wordish != 0 { break }
+            j += 1
+        }
+        while j < end && (text[j] == 0x0D || text[j] == 0x0A || (suffixSlash && text[j] == UInt8(ascii: "/"))) { j += 1 }
+        return j
+    }
+
+    @inline(__always)
+    private func cl100kASCII(_ i: Int) -> Int? {
+        let b0 = text[i]
+        guard b0 < 0x80, b0 != UInt8(ascii: "'") else { return nil }
+        let c0 = table[Int(b0)]
+        if c0 & ScalarClass.letter != 0 { return asciiRun(from: i + 1, matching: ScalarClass.letter) }
+        if c0 & (Self.letterOrNumber | ScalarClass.newline) == 0 {
+            guard let c1 = asciiBits(i + 1) else { return i + 1 < end ? nil : asciiDigitsOrPunctuation(i, c0, false) }
+            if c1 & ScalarClass.letter != 0 { return asciiRun(from: i + 2, matching: ScalarClass.letter) }
+        }
+        if c0 & ScalarClass.whitespace != 0 && text[i] != UInt8(ascii: " ") { return nil }
+        return asciiDigitsOrPunctuation(i, c0, false)
+    }
+
+    @inline(__always)
+    private func o200kASCII(_ i: Int) -> Int? {
+        let b0 = text[i]
+        guard b0 < 0x80 else { return nil }
+        let c0 = table[Int(b0)]
+        var j = i
+        if c0 & ScalarClass.letter == 0 {
+            if c0 & (Self.letterOrNumber | ScalarClass.newline) == 0 {
+                guard let c1 = asciiBits(i + 1) else { return i + 1 < end ? nil : asciiDigitsOrPunctuation(i, c0, true) }
+                if c1 & ScalarClass.letter != 0 { j = i + 1 }
+            }
+            if j == i {
+                if c0 & ScalarClass.whitespace != 0 && text[i] != UInt8(ascii: " ") { return nil }
+                return asciiDigitsOrPunctuation(i, c0, true)
+            }
+        }
+        // ASCII letters after the optional lead: upper case then lower case. With lower-case
+        // letters the first word alternative matches up to their end; without, the second one
+        // matches the upper-case run.
+        guard let k = asciiRun(from: j, matching: ScalarClass.upperish),
+            let q = asciiRun(from: k, matching: ScalarClass.lowerish)
+        else { return nil }
+        return withContraction(q > k ? q : k)
     }
 
     // MARK: - Scalars

@@ -1,0 +1,264 @@
+public import ArgumentParser
+import CostControl
+import Foundation
+
+extension ServiceTier: ExpressibleByArgument {}
+
+struct CostCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cost",
+        abstract: "Price a request: tokens × the model's price at a time, by category.",
+        discussion: """
+            --input counts ALL input tokens, cache reads and writes included (as OpenAI and genai-prices
+            count them); the breakdown shows the uncached part separately. --output counts all output
+            tokens, reasoning included.
+
+            With --batch FILE (JSON Lines, '-' for standard input) every line is priced and one result
+            line is printed per request: {"model": "gpt-4o", "usage": {"input_tokens": 1000,
+            "output_tokens": 200}, "timestamp": "2026-11-02T10:00:00Z", "tier": "batch"}.
+
+            Examples:
+              costctl cost --model gpt-4o --input 12000 --output 800 --cache-read 9000
+              costctl cost --provider bedrock --model anthropic.claude-sonnet-4-20250514-v1:0 --input 1000 --output 500 --json
+              costctl cost --model gpt-5 --input 1000000 --output 0 --tier flex --at 2026-01-15
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Provider id or alias (openai, anthropic, google, aws, bedrock, vertex_ai, openrouter, …).", valueName: "provider"))
+    var provider: String?
+
+    @Option(help: ArgumentHelp("Model id as you call it (gpt-4o, claude-sonnet-4-20250514, openai/gpt-4o, …).", valueName: "model"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("All input tokens, cache reads and writes included.", valueName: "n"))
+    var input: Int = 0
+
+    @Option(help: ArgumentHelp("All output tokens, reasoning included.", valueName: "n"))
+    var output: Int = 0
+
+    @Option(name: .customLong("cache-read"), help: ArgumentHelp("Input tokens read from the prompt cache.", valueName: "n"))
+    var cacheRead: Int = 0
+
+    @Option(name: .customLong("cache-write"), help: ArgumentHelp("Input tokens written to the prompt cache (any lifetime).", valueName: "n"))
+    var cacheWrite: Int = 0
+
+    @Option(name: .customLong("cache-write-1h"), help: ArgumentHelp("Of the cache writes, those with a 1-hour lifetime.", valueName: "n"))
+    var cacheWrite1h: Int = 0
+
+    @Option(help: ArgumentHelp("Of the output tokens, reasoning (thinking) tokens.", valueName: "n"))
+    var reasoning: Int = 0
+
+    @Option(name: .customLong("web-searches"), help: ArgumentHelp("Web searches the model ran.", valueName: "n"))
+    var webSearches: Int = 0
+
+    @Option(help: ArgumentHelp("Number of requests (per-request fees).", valueName: "n"))
+    var requests: Int = 1
+
+    @Option(help: ArgumentHelp("Service tier.", valueName: "tier"))
+    var tier: ServiceTier = .standard
+
+    @Option(help: ArgumentHelp("When the request ran: ISO 8601 date or date-time (default now); prices in force then apply.", valueName: "time"))
+    var at: String?
+
+    @Option(help: ArgumentHelp("Price every request of a JSON Lines file ('-': standard input).", valueName: "file"))
+    var batch: String?
+
+    func validate() throws {
+        let counts: [(String, Int)] = [
+            ("--input", input), ("--output", output), ("--cache-read", cacheRead), ("--cache-write", cacheWrite),
+            ("--cache-write-1h", cacheWrite1h), ("--reasoning", reasoning), ("--web-searches", webSearches),
+            ("--requests", requests),
+        ]
+        for (flag, value) in counts where value < 0 {
+            throw ValidationError("\(flag) must be 0 or more (got \(value))")
+        }
+        if batch == nil {
+            guard let model, !model.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("--model is required (for example --model gpt-4o), or --batch FILE")
+            }
+            if cacheRead + cacheWrite > input {
+                throw ValidationError("--cache-read (\(cacheRead)) plus --cache-write (\(cacheWrite)) exceed --input (\(input)); --input counts all input tokens, cache included")
+            }
+            if cacheWrite1h > cacheWrite {
+                throw ValidationError("--cache-write-1h (\(cacheWrite1h)) exceeds --cache-write (\(cacheWrite))")
+            }
+            if reasoning > output {
+                throw ValidationError("--reasoning (\(reasoning)) exceeds --output (\(output)); --output counts all output tokens")
+            }
+        }
+        if let at { _ = try global.parseDate(at, option: "--at") }
+    }
+
+    func run() async throws {
+        let engine = CostEngine(catalog: try global.catalog())
+        let date = try at.map { try global.parseDate($0, option: "--at") } ?? Date()
+        if let batch {
+            try runBatch(batch, engine: engine, date: date)
+            return
+        }
+        var usage = Usage(
+            inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite,
+            cacheWrite1hTokens: cacheWrite1h, reasoningTokens: reasoning, requests: requests)
+        if webSearches > 0 { usage[.webSearches] = webSearches }
+        let modelId = model ?? ""
+        let resolved = try engine.catalog.resolve(model: modelId, provider: provider)
+        let breakdown = try engine.cost(usage, model: resolved, at: date, tier: tier)
+        let price = tier == .standard || resolved.viaFallback
+            ? resolved.model.standardPrice(at: date) : resolved.model.price(at: date, context: tier.context)
+        let lines = try price.map { try CostEngine.explain(usage, price: $0) } ?? []
+        let unpricedKinds = price.map { CostEngine.unpricedKinds(usage, price: $0) } ?? []
+        let tierNote = tier != .standard && !resolved.model.hasVariant(for: tier.context)
+            ? "no \(tier) price is published for this model; standard prices apply" : nil
+
+        if global.json {
+            try Output.json(
+                CostReport(
+                    breakdown: breakdown, requested: modelId, resolvedId: resolved.requested, usage: usage,
+                    at: Timestamp.format(date), lines: lines, unpricedKinds: unpricedKinds.map(\.rawValue), note: tierNote))
+            return
+        }
+        printHuman(breakdown, resolved: resolved, date: date, lines: lines, unpricedKinds: unpricedKinds, note: tierNote)
+    }
+
+    private func printHuman(
+        _ b: CostBreakdown, resolved: ResolvedModel, date: Date, lines: [CostLine], unpricedKinds: [UsageKind], note: String?
+    ) {
+        Output.line("Model   \(b.model) (\(b.model.source))" + (b.model.model.lowercased() != model?.lowercased() ? "  ← '\(model ?? "")'" : ""))
+        Output.line("Priced  at \(Output.date(date, in: global.timeZone)), \(b.serviceTier) tier")
+        if let note { Output.line("Note    \(note)") }
+        guard b.isPriced else {
+            Output.line("Cost    unpriced: \(b.unpricedReason ?? "no price") (not $0: the cost is unknown)")
+            return
+        }
+        Output.line()
+        let rows = lines.filter { $0.count != 0 || $0.amount != .zero }.map { line -> [String] in
+            [label(line), Output.count(line.count), Output.rate(PriceValue(base: line.rate), per: line.per) + (line.tiered ? " (tier)" : ""),
+             line.amount.display(maxPlaces: 8)]
+        }
+        Output.table(
+            [.init(title: "Usage"), .init(title: "Count", rightAligned: true), .init(title: "Rate"),
+             .init(title: "Cost", rightAligned: true)],
+            rows + [["Total", "", "", b.total.display(maxPlaces: 8)]])
+        if !unpricedKinds.isEmpty {
+            Output.line()
+            Output.line("Warning: no price covers \(unpricedKinds.map(\.rawValue).joined(separator: ", ")); not billed here.")
+        }
+    }
+
+    private func label(_ line: CostLine) -> String {
+        switch line.kind {
+        case .inputTokens: "Input (uncached)"
+        case .outputTokens: "Output"
+        case .cacheReadTokens: "Cache read"
+        case .cacheWriteTokens: "Cache write"
+        case .cacheWrite5mTokens: "Cache write (5 min)"
+        case .cacheWrite1hTokens: "Cache write (1 hour)"
+        case .reasoningTokens: "Reasoning"
+        case .requests: "Requests"
+        default: line.kind.rawValue.replacingOccurrences(of: "_", with: " ").capitalized
+        }
+    }
+
+    private func runBatch(_ path: String, engine: CostEngine, date: Date) throws {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let d = FileManager.default.contents(atPath: path) else {
+                throw ControlError(code: .io, message: "cannot read --batch file \(path)")
+            }
+            data = d
+        }
+        let pricer = BatchPricer(engine: engine, defaultDate: date)
+        var results: [BatchPricer.Result] = []
+        let summary = try pricer.price(jsonLines: data) { r in
+            if global.json { try Output.jsonLine(r) } else { results.append(r) }
+        }
+        if !global.json {
+            Output.table(
+                [.init(title: "Line", rightAligned: true), .init(title: "Model"), .init(title: "Cost", rightAligned: true),
+                 .init(title: "Note")],
+                results.map { r in
+                    [String(r.line), r.provider.map { "\($0)/\(r.model ?? "")" } ?? "",
+                     r.totalUSD.flatMap(Money.init)?.display(maxPlaces: 8) ?? "",
+                     r.error ?? (r.priced == false ? "unpriced: \(r.unpricedReason ?? "")" : "")]
+                })
+            Output.line()
+            Output.line("\(summary.lines) requests: \(summary.priced) priced, \(summary.unpriced) unpriced, \(summary.errors) errors; total \(summary.total.display(maxPlaces: 8))")
+        }
+    }
+}
+
+/// The `--json` output of `costctl cost`.
+struct CostReport: Encodable {
+    var provider: String
+    var model: String
+    var requested: String
+    var resolvedId: String
+    var source: String
+    var priced: Bool
+    var unpricedReason: String?
+    var serviceTier: String
+    var at: String
+    var usage: Usage
+    var inputUSD: String
+    var outputUSD: String
+    var totalUSD: String
+    var breakdown: [String: String]
+    var lines: [Line]
+    var unpricedKinds: [String]
+    var note: String?
+
+    struct Line: Encodable {
+        var kind: String
+        var priceKey: String
+        var count: Int
+        var per: Int
+        var rateUSD: String
+        var amountUSD: String
+        var category: String
+        enum CodingKeys: String, CodingKey {
+            case kind, count, per, category
+            case priceKey = "price_key"
+            case rateUSD = "rate_usd"
+            case amountUSD = "amount_usd"
+        }
+    }
+
+    init(breakdown b: CostBreakdown, requested: String, resolvedId: String, usage: Usage, at: String,
+         lines: [CostLine], unpricedKinds: [String], note: String?) {
+        provider = b.model.provider
+        model = b.model.model
+        self.requested = requested
+        self.resolvedId = resolvedId
+        source = b.model.source
+        priced = b.isPriced
+        unpricedReason = b.unpricedReason
+        serviceTier = b.serviceTier.rawValue
+        self.at = at
+        self.usage = usage
+        inputUSD = b.inputTotal.decimalString
+        outputUSD = b.outputTotal.decimalString
+        totalUSD = b.total.decimalString
+        breakdown = Dictionary(uniqueKeysWithValues: CostCategory.allCases.map { ($0.rawValue, b[$0].decimalString) })
+        self.lines = lines.map {
+            Line(kind: $0.kind.rawValue, priceKey: $0.priceKey, count: $0.count, per: $0.per,
+                 rateUSD: $0.rate.decimalString, amountUSD: $0.amount.decimalString, category: $0.category.rawValue)
+        }
+        self.unpricedKinds = unpricedKinds
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case provider, model, requested, source, priced, at, usage, breakdown, lines, note
+        case resolvedId = "resolved_id"
+        case unpricedReason = "unpriced_reason"
+        case serviceTier = "service_tier"
+        case inputUSD = "input_usd"
+        case outputUSD = "output_usd"
+        case totalUSD = "total_usd"
+        case unpricedKinds = "unpriced_kinds"
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import CostControl
+import Foundation
+
+struct DoctorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check the installation: libraries, the price catalog, paths and overrides.")
+
+    @OptionGroup var global: GlobalOptions
+
+    struct Report: Encodable {
+        var version: String
+        var sqlite: String
+        var sqliteThreadSafe: Bool
+        var libcrypto: String
+        var catalogGeneratedAt: String?
+        var catalogSources: [String]
+        var providers: Int
+        var models: Int
+        var catalogLoadMilliseconds: Int
+        var database: String
+        var pricesDirectory: String
+        var overrides: [String]
+        var tokenEncodings: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case version, sqlite, libcrypto, providers, models, database, overrides
+            case sqliteThreadSafe = "sqlite_thread_safe"
+            case catalogGeneratedAt = "catalog_generated_at"
+            case catalogSources = "catalog_sources"
+            case catalogLoadMilliseconds = "catalog_load_ms"
+            case pricesDirectory = "prices_directory"
+            case tokenEncodings = "token_encodings"
+        }
+    }
+
+    func run() async throws {
+        let start = ContinuousClock.now
+        let catalog = try global.catalog()
+        let elapsed = ContinuousClock.now - start
+        let paths = global.paths
+        let report = Report(
+            version: CostctlVersion.string, sqlite: SystemInfo.sqliteVersion, sqliteThreadSafe: SystemInfo.sqliteThreadSafe,
+            libcrypto: SystemInfo.cryptoVersion, catalogGeneratedAt: catalog.generatedAt,
+            catalogSources: catalog.sources.map { [$0.name, $0.version].compactMap { $0 }.joined(separator: " ") },
+            providers: catalog.providers.count, models: catalog.modelCount,
+            catalogLoadMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            database: paths.database.path, pricesDirectory: paths.pricesDirectory.path,
+            overrides: PriceOverrides.files(in: paths.pricesDirectory).map(\.lastPathComponent),
+            tokenEncodings: TokenEncodingName.allCases.map(\.rawValue))
+        if global.json { return try Output.json(report) }
+        Output.line("costctl \(report.version)")
+        Output.line("SQLite          \(report.sqlite)\(report.sqliteThreadSafe ? "" : " (NOT thread-safe)")")
+        Output.line("libcrypto       \(report.libcrypto)")
+        Output.line("price catalog   \(report.models) models, \(report.providers) providers; \(report.catalogSources.joined(separator: ", ")); generated \(report.catalogGeneratedAt ?? "?"); loaded in \(report.catalogLoadMilliseconds) ms")
+        Output.line("database        \(report.database)")
+        Output.line("prices dir      \(report.pricesDirectory)" + (report.overrides.isEmpty ? " (no overrides)" : ": \(report.overrides.joined(separator: ", "))"))
+        Output.line("token encodings \(report.tokenEncodings.joined(separator: ", "))")
+    }
+}

@@ -1,2 +1,0 @@
-import CostControl
-print("hi")
