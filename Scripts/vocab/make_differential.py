@@ -73,6 +73,8 @@ def make_text(r: random.Random) -> str:
     if kind < 0.27:  # long pieces: words, base64-like blobs, punctuation and whitespace runs
         alphabet = r.choice([ASCII_LETTERS, ASCII_LETTERS + DIGITS + "+/", "abcdefghijklmnop", PUNCT, " \t", "\u00e9\u4e2d\u0301a"])
         return "".join(r.choice(alphabet) for _ in range(r.randrange(100, 600)))
+    if kind < 0.29:  # a small alphabet around the scanner's ASCII/non-ASCII boundaries
+        return "".join(r.choice("aZ1 '\t\n\r/.!s\u00e9\u00c9\u4e2d\u0301\u00a0\u0660") for _ in range(r.randrange(1, 14)))
     if kind < 0.32:  # digit runs
         return "".join(r.choice(DIGITS + "\u0660\uff10\u00b2 .,") for _ in range(r.randrange(1, 30)))
     weights = [w for _, w in POOLS]
