@@ -206,17 +206,22 @@ public final class PriceCatalog: Sendable {
         }
         // 2. the caller speaks LiteLLM's namespace: its exact key is the most specific answer
         let speaksLiteLLM = name != provider.id && litellmNames[name] != nil
-        if speaksLiteLLM || refs.count > 1 {
+        if speaksLiteLLM {
             for r in refs {
-                if let m = provider.exactIndex[r], speaksLiteLLM || m.litellmKey?.lowercased() == ref {
+                if let m = provider.exactIndex[r] ?? provider.exactIndex["\(name)/\(r)"] {
                     return ResolvedModel(model: m, requested: r)
                 }
-                if speaksLiteLLM, let m = provider.exactIndex["\(name)/\(r)"] { return ResolvedModel(model: m, requested: r) }
             }
         }
-        // 3. genai-prices' rules, with fallback providers and normalised ids
+        // 3. genai-prices' rules, with fallback providers and normalised ids; a price this provider
+        //    publishes itself (an exact key) beats one borrowed from a fallback provider
         for r in refs {
-            if let found = matchPrimary(r, in: provider) { return found }
+            if let found = matchPrimary(r, in: provider) {
+                if found.viaFallback, let own = refs.lazy.compactMap({ provider.exactIndex[$0] }).first {
+                    return ResolvedModel(model: own, requested: r)
+                }
+                return found
+            }
         }
         // 4. exact keys
         for r in refs {
