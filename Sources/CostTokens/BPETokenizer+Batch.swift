@@ -61,11 +61,11 @@ extension BPETokenizer {
         let chunks = bounds.count - 1
         let chunkBounds = bounds
         if chunks == 1 {
-            body(0..<texts.count, MergeWorkspace())
+            pool.withWorkspace { body(0..<texts.count, $0) }
             return
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            body(chunkBounds[chunk]..<chunkBounds[chunk + 1], MergeWorkspace())
+            pool.withWorkspace { body(chunkBounds[chunk]..<chunkBounds[chunk + 1], $0) }
         }
     }
 }

@@ -8,8 +8,8 @@ extension BPETokenizer {
     public func encode(utf8 bytes: some Collection<UInt8>) throws -> [Int] {
         try withValidatedBytes(bytes, source: "the input") { buffer in
             var sink = CollectingSink()
-            sink.ids.reserveCapacity(buffer.count / 4 + 1)
-            run(buffer, MergeWorkspace(cacheEntries: Self.cacheEntries(forBytes: buffer.count)), &sink)
+            sink.ids.reserveCapacity(buffer.count / 3 + 16)
+            pool.withWorkspace { run(buffer, $0, &sink) }
             return sink.ids
         }
     }
@@ -21,7 +21,7 @@ extension BPETokenizer {
     public func count(utf8 bytes: some Collection<UInt8>) throws -> Int {
         try withValidatedBytes(bytes, source: "the input") { buffer in
             var sink = CountingSink()
-            run(buffer, MergeWorkspace(cacheEntries: Self.cacheEntries(forBytes: buffer.count)), &sink)
+            pool.withWorkspace { run(buffer, $0, &sink) }
             return sink.count
         }
     }
@@ -49,7 +49,7 @@ extension BPETokenizer {
         let data = try Self.read(url)
         return try withValidatedBytes(data, source: url.path) { buffer in
             var sink = CountingSink()
-            run(buffer, MergeWorkspace(), &sink)
+            pool.withWorkspace { run(buffer, $0, &sink) }
             return sink.count
         }
     }
@@ -57,8 +57,8 @@ extension BPETokenizer {
     private func encode(utf8Data data: Data, source: String) throws -> [Int] {
         try withValidatedBytes(data, source: source) { buffer in
             var sink = CollectingSink()
-            sink.ids.reserveCapacity(buffer.count / 4 + 1)
-            run(buffer, MergeWorkspace(), &sink)
+            sink.ids.reserveCapacity(buffer.count / 3 + 16)
+            pool.withWorkspace { run(buffer, $0, &sink) }
             return sink.ids
         }
     }

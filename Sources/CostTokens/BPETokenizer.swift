@@ -65,25 +65,19 @@ public struct BPETokenizer: Sendable {
     ///
     /// For example, `try BPETokenizer(encoding: .cl100kBase).encode("hello world")` is `[15339, 1917]`.
     public func encode(_ text: String) -> [Int] {
-        Self.withUTF8(text) { bytes in
-            var sink = CollectingSink()
-            sink.ids.reserveCapacity(bytes.count / 4 + 1)
-            let workspace = MergeWorkspace(cacheEntries: Self.cacheEntries(forBytes: bytes.count))
-            run(bytes, workspace, &sink)
-            return sink.ids
-        }
+        var sink = CollectingSink()
+        sink.ids.reserveCapacity(text.utf8.count / 3 + 16)
+        run(text, &sink)
+        return sink.ids
     }
 
     /// The number of tokens of `text`, without building the id array.
     ///
     /// For example, `try BPETokenizer(encoding: .o200kBase).count("hello world")` is `2`.
     public func count(_ text: String) -> Int {
-        Self.withUTF8(text) { bytes in
-            var sink = CountingSink()
-            let workspace = MergeWorkspace(cacheEntries: Self.cacheEntries(forBytes: bytes.count))
-            run(bytes, workspace, &sink)
-            return sink.count
-        }
+        var sink = CountingSink()
+        run(text, &sink)
+        return sink.count
     }
 
     // MARK: - Decoding
@@ -134,6 +128,18 @@ public struct BPETokenizer: Sendable {
     }
 
     // MARK: - Core
+
+    /// Encodes `text` into `sink` with a pooled workspace.
+    @inline(__always)
+    func run<Sink: TokenSink>(_ text: String, _ sink: inout Sink) {
+        let pool = self.pool
+        let workspace = pool.take()
+        defer { pool.giveBack(workspace) }
+        if text.utf8.withContiguousStorageIfAvailable({ run($0, workspace, &sink) }) == nil {
+            var copy = text
+            copy.withUTF8 { run($0, workspace, &sink) }
+        }
+    }
 
     /// Encodes valid UTF-8 `bytes` into `sink`, splitting at special tokens when they are allowed.
     func run<Sink: TokenSink>(_ bytes: UnsafeBufferPointer<UInt8>, _ workspace: MergeWorkspace, _ sink: inout Sink) {
@@ -207,9 +213,9 @@ public struct BPETokenizer: Sendable {
         }
     }
 
-    /// A cache size in proportion to the input: small inputs do not pay for a large table.
-    static func cacheEntries(forBytes count: Int) -> Int {
-        min(PieceCache.defaultEntries, max(64, count / 32))
+    /// The idle workspaces of this encoding.
+    var pool: WorkspacePool {
+        pattern == .cl100k ? WorkspacePool.cl100k : WorkspacePool.o200k
     }
 
     /// Calls `body` with the UTF-8 bytes of `text`, without copying when the string is native.

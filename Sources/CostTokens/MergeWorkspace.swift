@@ -18,14 +18,18 @@ final class MergeWorkspace {
 
     // Heap merge, grown on demand: next/previous part, pair rank, part rank, heap of keys.
     private var nodeCapacity = 0
-    private var next: UnsafeMutablePointer<Int32>
-    private var previous: UnsafeMutablePointer<Int32>
-    private var nodePairRanks: UnsafeMutablePointer<UInt32>
-    private var nodeRanks: UnsafeMutablePointer<UInt32>
-    private var heap: UnsafeMutablePointer<UInt64>
+    private var next: UnsafeMutablePointer<Int32>?
+    private var previous: UnsafeMutablePointer<Int32>?
+    private var nodePairRanks: UnsafeMutablePointer<UInt32>?
+    private var nodeRanks: UnsafeMutablePointer<UInt32>?
+    private var heap: UnsafeMutablePointer<UInt64>?
 
-    /// Multi-token pieces already merged.
-    var cache: PieceCache
+    /// Node buffers above this many bytes of piece are freed after each call.
+    static let retainedNodeCapacity = 1 << 16
+
+    /// Multi-token pieces already merged. Only the owning thread touches a workspace, so the
+    /// dynamic exclusivity checks on this hot property are turned off.
+    @exclusivity(unchecked) var cache: PieceCache
 
     init(cacheEntries: Int = PieceCache.defaultEntries) {
         resultCapacity = Self.flatLimit + 1
@@ -33,11 +37,6 @@ final class MergeWorkspace {
         starts = .allocate(capacity: Self.flatLimit + 2)
         pairRanks = .allocate(capacity: Self.flatLimit + 1)
         partRanks = .allocate(capacity: Self.flatLimit + 1)
-        next = .allocate(capacity: 1)
-        previous = .allocate(capacity: 1)
-        nodePairRanks = .allocate(capacity: 1)
-        nodeRanks = .allocate(capacity: 1)
-        heap = .allocate(capacity: 1)
         cache = PieceCache(entries: cacheEntries)
     }
 
@@ -46,12 +45,31 @@ final class MergeWorkspace {
         starts.deallocate()
         pairRanks.deallocate()
         partRanks.deallocate()
-        next.deallocate()
-        previous.deallocate()
-        nodePairRanks.deallocate()
-        nodeRanks.deallocate()
-        heap.deallocate()
+        releaseNodes()
         cache.release()
+    }
+
+    private func releaseNodes() {
+        next?.deallocate()
+        previous?.deallocate()
+        nodePairRanks?.deallocate()
+        nodeRanks?.deallocate()
+        heap?.deallocate()
+        next = nil
+        previous = nil
+        nodePairRanks = nil
+        nodeRanks = nil
+        heap = nil
+        nodeCapacity = 0
+    }
+
+    /// Frees the buffers a very long piece needed, so that an idle workspace stays small.
+    func trim() {
+        guard nodeCapacity > Self.retainedNodeCapacity else { return }
+        releaseNodes()
+        result.deallocate()
+        resultCapacity = Self.flatLimit + 1
+        result = .allocate(capacity: resultCapacity)
     }
 
     /// Merges `piece[0..<length]` (`length >= 2`) into tokens: leaves their ranks in
@@ -110,29 +128,36 @@ final class MergeWorkspace {
 
     // MARK: - Heap merge
 
-    private func reserveNodes(_ count: Int) {
-        guard count > nodeCapacity else { return }
-        next.deallocate()
-        previous.deallocate()
-        nodePairRanks.deallocate()
-        nodeRanks.deallocate()
-        heap.deallocate()
-        result.deallocate()
-        nodeCapacity = count
-        next = .allocate(capacity: count)
-        previous = .allocate(capacity: count)
-        nodePairRanks = .allocate(capacity: count)
-        nodeRanks = .allocate(capacity: count)
-        heap = .allocate(capacity: count * 2)
-        resultCapacity = count
-        result = .allocate(capacity: count)
+    /// Node buffers for `count` parts: next, previous, pair rank, part rank, and the heap.
+    private func reserveNodes(_ count: Int) -> (
+        UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<UInt32>,
+        UnsafeMutablePointer<UInt32>, UnsafeMutablePointer<UInt64>
+    ) {
+        if count > nodeCapacity || next == nil {
+            releaseNodes()
+            nodeCapacity = count
+            next = .allocate(capacity: count)
+            previous = .allocate(capacity: count)
+            nodePairRanks = .allocate(capacity: count)
+            nodeRanks = .allocate(capacity: count)
+            heap = .allocate(capacity: count * 2)
+        }
+        if count > resultCapacity {
+            result.deallocate()
+            resultCapacity = count
+            result = .allocate(capacity: count)
+        }
+        guard let next, let previous, let nodePairRanks, let nodeRanks, let heap else {
+            preconditionFailure("node buffers were just allocated")
+        }
+        return (next, previous, nodePairRanks, nodeRanks, heap)
     }
 
     /// The same merge order as ``flatMerge`` (lowest rank, then leftmost), using a min-heap of
     /// `rank << 32 | start` keys; stale keys are skipped by comparing with the current pair rank.
     private func heapMerge(_ vocabulary: Vocabulary, _ piece: UnsafePointer<UInt8>, _ length: Int) -> Int {
         let noRank = Vocabulary.noRank
-        reserveNodes(length + 1)
+        let (next, previous, nodePairRanks, nodeRanks, heap) = reserveNodes(length + 1)
         var heapCount = 0
         func push(_ key: UInt64) {
             var i = heapCount

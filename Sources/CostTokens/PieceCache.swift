@@ -5,7 +5,7 @@
 /// old; a hit in the old generation is copied back into the young one. Whatever the input (a
 /// 1 GB file included), the cache never holds more than `2 × entries` pieces.
 struct PieceCache {
-    static let defaultEntries = 1 << 15
+    static let defaultEntries = 1 << 14
     /// Pieces longer than this are not cached.
     static let maxKeyLength = 48
 

@@ -15,7 +15,8 @@ final class Vocabulary: @unchecked Sendable {
     let bytes: UnsafeMutablePointer<UInt8>
     /// `offsets[r]..<offsets[r + 1]` are the bytes of rank `r` (`count + 1` entries).
     let offsets: UnsafeMutablePointer<UInt32>
-    /// Slots `(hash >> 32) << 32 | (rank + 1)`; `0` is an empty slot.
+    /// Pairs of words per slot: the key's ``pack(_:_:)`` word, then
+    /// `tag << 40 | length << 32 | rank` (`tag` is the top 24 bits of the hash); `0` is empty.
     let slots: UnsafeMutablePointer<UInt64>
     let slotMask: Int
     /// Rank of each single byte (every byte is a token in both encodings).
@@ -48,10 +49,10 @@ final class Vocabulary: @unchecked Sendable {
         offsets[count] = offset
         maxTokenLength = longest
         var capacity = 1024
-        while capacity < count * 2 + 2 { capacity <<= 1 }
+        while capacity < count + count / 2 + 2 { capacity <<= 1 }
         slotMask = capacity - 1
-        slots = .allocate(capacity: capacity)
-        slots.initialize(repeating: 0, count: capacity)
+        slots = .allocate(capacity: capacity * 2)
+        slots.initialize(repeating: 0, count: capacity * 2)
         byteRanks = .allocate(capacity: 256)
         byteRanks.initialize(repeating: Vocabulary.noRank, count: 256)
         guard Int(offset) == tokenBytes.count else {
@@ -63,10 +64,12 @@ final class Vocabulary: @unchecked Sendable {
         for rank in 0..<count {
             let start = Int(offsets[rank])
             let length = Int(offsets[rank + 1]) - start
-            let hash = Vocabulary.hash(UnsafePointer(bytes + start), length)
+            let key = UnsafePointer(bytes + start)
+            let hash = Vocabulary.hash(key, length)
             var slot = Int(truncatingIfNeeded: hash) & slotMask
-            while slots[slot] != 0 { slot = (slot + 1) & slotMask }
-            slots[slot] = (hash & 0xffff_ffff_0000_0000) | UInt64(rank + 1)
+            while slots[2 * slot + 1] != 0 { slot = (slot + 1) & slotMask }
+            slots[2 * slot] = Vocabulary.pack(key, length)
+            slots[2 * slot + 1] = (hash >> 40) << 40 | UInt64(length) << 32 | UInt64(rank)
             if length == 1 { byteRanks[Int(bytes[start])] = UInt32(rank) }
         }
         for byte in 0..<256 where byteRanks[byte] == Vocabulary.noRank {
@@ -94,18 +97,16 @@ final class Vocabulary: @unchecked Sendable {
     /// The rank of `key[0..<length]` (`length <= maxTokenLength`) whose ``hash(_:_:)`` is `hash`.
     @inline(__always)
     func rank(of key: UnsafePointer<UInt8>, _ length: Int, hash: UInt64) -> UInt32 {
-        let tag = hash & 0xffff_ffff_0000_0000
+        let packed = Vocabulary.pack(key, length)
+        let expected = (hash >> 40) << 8 | UInt64(length)
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
-            let entry = slots[slot]
-            if entry == 0 { return Vocabulary.noRank }
-            if entry & 0xffff_ffff_0000_0000 == tag {
-                let rank = Int(truncatingIfNeeded: entry & 0xffff_ffff) - 1
-                let start = Int(offsets[rank])
-                if Int(offsets[rank + 1]) - start == length
-                    && Vocabulary.equal(UnsafePointer(bytes + start), key, length)
-                {
-                    return UInt32(rank)
+            let meta = slots[2 * slot + 1]
+            if meta == 0 { return Vocabulary.noRank }
+            if meta >> 32 == expected && slots[2 * slot] == packed {
+                let rank = UInt32(truncatingIfNeeded: meta)
+                if length <= 8 || Vocabulary.equal(UnsafePointer(bytes + Int(offsets[Int(rank)])), key, length) {
+                    return rank
                 }
             }
             slot = (slot + 1) & slotMask
@@ -121,32 +122,36 @@ final class Vocabulary: @unchecked Sendable {
 
     // MARK: - Hashing
 
-    /// A fast 64-bit hash of `length` bytes (reads whole words; mixes like wyhash-style multiply-xor).
+    /// Up to eight bytes as one word, distinct for distinct keys of the same length: two
+    /// overlapping 4-byte loads for 4...8 bytes, three byte loads for 1...3. For longer keys,
+    /// their first eight bytes.
+    @inline(__always)
+    static func pack(_ key: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
+        let raw = UnsafeRawPointer(key)
+        if length >= 8 { return raw.loadUnaligned(as: UInt64.self) }
+        if length >= 4 {
+            return UInt64(raw.loadUnaligned(as: UInt32.self))
+                | UInt64(raw.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self)) << 32
+        }
+        return UInt64(key[0]) | UInt64(key[length >> 1]) << 8 | UInt64(key[length - 1]) << 16
+    }
+
+    /// A fast 64-bit hash of `length` bytes (`length >= 1`): whole words, multiply-xorshift mixing.
     @inline(__always)
     static func hash(_ key: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
-        let raw = UnsafeRawPointer(key)
-        var h: UInt64 = 0x9e37_79b9_7f4a_7c15 &* UInt64(length &+ 1)
-        var index = 0
-        while index + 8 <= length {
-            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            h = (h ^ word) &* 0xbf58_476d_1ce4_e5b9
-            h ^= h >> 31
-            index += 8
-        }
-        if index < length {
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            while index < length {
-                word |= UInt64(key[index]) << shift
-                shift += 8
-                index += 1
+        var h = pack(key, length) ^ (UInt64(length) &* 0x9e37_79b9_7f4a_7c15)
+        if length > 8 {
+            let raw = UnsafeRawPointer(key)
+            var index = 8
+            while index + 8 < length {
+                h = (h &* 0xbf58_476d_1ce4_e5b9) ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                index += 8
             }
-            h = (h ^ word) &* 0x94d0_49bb_1331_11eb
+            h = (h &* 0xbf58_476d_1ce4_e5b9) ^ raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self)
         }
-        h ^= h >> 29
-        h = h &* 0xbf58_476d_1ce4_e5b9
-        h ^= h >> 32
-        return h
+        h = (h ^ (h >> 32)) &* 0xd6e8_feb8_6659_fd93
+        h = (h ^ (h >> 32)) &* 0xd6e8_feb8_6659_fd93
+        return h ^ (h >> 32)
     }
 
     @inline(__always)
