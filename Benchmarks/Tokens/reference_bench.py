@@ -13,6 +13,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Scripts", "vocab"))
 from reference import get_encoding  # noqa: E402
 
+import numpy  # noqa: E402
 import quicktok  # noqa: E402
 
 
@@ -23,6 +24,13 @@ def best(runs, body):
         value = body()
         best_time = min(best_time, time.perf_counter() - start)
     return best_time, value
+
+
+def checksum(ids):
+    """Sum of id * (index % 1000003 + 1), wrapping at 2**64 (as tokens-benchmark computes it)."""
+    a = numpy.asarray(ids, dtype=numpy.uint64)
+    weights = (numpy.arange(len(a), dtype=numpy.uint64) % numpy.uint64(1000003)) + numpy.uint64(1)
+    return int(numpy.sum(a * weights, dtype=numpy.uint64))
 
 
 def documents(text, size=1024):
@@ -55,6 +63,7 @@ def main():
         tik = get_encoding(encoding)
         qt = quicktok.get_encoding(encoding)
         reference = tik.encode_ordinary(text)
+        print(f"IDS {encoding} {checksum(reference)}", flush=True)
         ids = qt.encode_ordinary(text)
         if list(ids) != reference:
             print(f"WARNING quicktok {encoding}: ids differ from tiktoken", flush=True)

@@ -190,6 +190,16 @@ public struct BPETokenizer: Sendable {
                 sink.add(vocabulary.byteRanks[Int(piece[0])])
                 continue
             }
+            if length == 2 {
+                let rank = vocabulary.pairRanks[Int(piece[0]) << 8 | Int(piece[1])]
+                if rank != Vocabulary.noRank {
+                    sink.add(rank)
+                } else {
+                    sink.add(vocabulary.byteRanks[Int(piece[0])])
+                    sink.add(vocabulary.byteRanks[Int(piece[1])])
+                }
+                continue
+            }
             if length <= maxTokenLength {
                 let hash = Vocabulary.hash(piece, length)
                 let rank = vocabulary.rank(of: piece, length, hash: hash)

@@ -94,6 +94,30 @@ struct PreTokenizer {
         return j
     }
 
+    /// A run of ASCII whitespace at `i`, resolved like the whitespace alternatives: to the end
+    /// of the text, after the last newline, all but the last scalar, or the single scalar
+    /// (`newlineFirst` is o200k's order, where `\s*[\r\n]+` precedes the end-of-text case).
+    @inline(__always)
+    private func asciiWhitespace(_ i: Int, newlineFirst: Bool) -> Int? {
+        var j = i
+        var newlineEnd = -1
+        while j < end {
+            let b = text[j]
+            if b >= 0x80 { return nil }
+            if table[Int(b)] & ScalarClass.whitespace == 0 { break }
+            j += 1
+            if b == 0x0A || b == 0x0D { newlineEnd = j }
+        }
+        if newlineFirst {
+            if newlineEnd >= 0 { return newlineEnd }
+            if j == end { return end }
+        } else {
+            if j == end { return end }
+            if newlineEnd >= 0 { return newlineEnd }
+        }
+        return j - i >= 2 ? j - 1 : j
+    }
+
     @inline(__always)
     private func cl100kASCII(_ i: Int) -> Int? {
         let b0 = text[i]
@@ -104,7 +128,12 @@ struct PreTokenizer {
             guard let c1 = asciiBits(i + 1) else { return i + 1 < end ? nil : asciiDigitsOrPunctuation(i, c0, false) }
             if c1 & ScalarClass.letter != 0 { return asciiRun(from: i + 2, matching: ScalarClass.letter) }
         }
-        if c0 & ScalarClass.whitespace != 0 && text[i] != UInt8(ascii: " ") { return nil }
+        if c0 & ScalarClass.whitespace != 0 {
+            if text[i] == UInt8(ascii: " "), let c1 = asciiBits(i + 1), c1 & Self.wordish == 0 {
+                return asciiDigitsOrPunctuation(i, c0, false)
+            }
+            return asciiWhitespace(i, newlineFirst: false)
+        }
         return asciiDigitsOrPunctuation(i, c0, false)
     }
 
@@ -120,7 +149,12 @@ struct PreTokenizer {
                 if c1 & ScalarClass.letter != 0 { j = i + 1 }
             }
             if j == i {
-                if c0 & ScalarClass.whitespace != 0 && text[i] != UInt8(ascii: " ") { return nil }
+                if c0 & ScalarClass.whitespace != 0 {
+                    if text[i] == UInt8(ascii: " "), let c1 = asciiBits(i + 1), c1 & Self.wordish == 0 {
+                        return asciiDigitsOrPunctuation(i, c0, true)
+                    }
+                    return asciiWhitespace(i, newlineFirst: true)
+                }
                 return asciiDigitsOrPunctuation(i, c0, true)
             }
         }

@@ -21,6 +21,8 @@ final class Vocabulary: @unchecked Sendable {
     let slotMask: Int
     /// Rank of each single byte (every byte is a token in both encodings).
     let byteRanks: UnsafeMutablePointer<UInt32>
+    /// Rank of each two-byte token, indexed by `first << 8 | second` (``noRank`` if none).
+    let pairRanks: UnsafeMutablePointer<UInt32>
     /// The longest token, in bytes.
     let maxTokenLength: Int
     /// SHA-256 of the original `.tiktoken` file this vocabulary was made from (hex).
@@ -55,6 +57,8 @@ final class Vocabulary: @unchecked Sendable {
         slots.initialize(repeating: 0, count: capacity * 2)
         byteRanks = .allocate(capacity: 256)
         byteRanks.initialize(repeating: Vocabulary.noRank, count: 256)
+        pairRanks = .allocate(capacity: 1 << 16)
+        pairRanks.initialize(repeating: Vocabulary.noRank, count: 1 << 16)
         guard Int(offset) == tokenBytes.count else {
             throw CostTokensError(
                 code: .corruptVocabulary,
@@ -71,6 +75,7 @@ final class Vocabulary: @unchecked Sendable {
             slots[2 * slot] = Vocabulary.pack(key, length)
             slots[2 * slot + 1] = (hash >> 40) << 40 | UInt64(length) << 32 | UInt64(rank)
             if length == 1 { byteRanks[Int(bytes[start])] = UInt32(rank) }
+            if length == 2 { pairRanks[Int(bytes[start]) << 8 | Int(bytes[start + 1])] = UInt32(rank) }
         }
         for byte in 0..<256 where byteRanks[byte] == Vocabulary.noRank {
             throw CostTokensError(
@@ -84,12 +89,14 @@ final class Vocabulary: @unchecked Sendable {
         offsets.deallocate()
         slots.deallocate()
         byteRanks.deallocate()
+        pairRanks.deallocate()
     }
 
     /// The rank of the byte sequence `key[0..<length]`, or ``noRank``.
     @inline(__always)
     func rank(of key: UnsafePointer<UInt8>, _ length: Int) -> UInt32 {
         if length == 1 { return byteRanks[Int(key[0])] }
+        if length == 2 { return pairRanks[Int(key[0]) << 8 | Int(key[1])] }
         if length > maxTokenLength { return Vocabulary.noRank }
         return rank(of: key, length, hash: Vocabulary.hash(key, length))
     }

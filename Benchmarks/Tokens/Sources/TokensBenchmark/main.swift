@@ -59,15 +59,27 @@ guard let data = FileManager.default.contents(atPath: path), let corpus = String
 }
 let megabytes = Double(data.count) / 1e6
 let smallDocuments = documents(of: corpus, size: 1024)
-print(String(format: "corpus: %@, %.2f MB, %d small documents; cores: %d; best of %d runs",
-             path, megabytes, smallDocuments.count, ProcessInfo.processInfo.activeProcessorCount, runs))
+print("corpus: \(path), " + String(format: "%.2f MB", megabytes) + ", \(smallDocuments.count) small documents; "
+    + "cores: \(ProcessInfo.processInfo.activeProcessorCount); best of \(runs) runs")
+
+func padded(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
 
 func report(_ name: String, _ encoding: TokenEncodingName, _ seconds: Double, _ tokens: Int) {
     let mbps = megabytes / seconds
     let tps = Double(tokens) / seconds
-    print(String(format: "%-28@ %-12@ %9.2f MB/s %12.0f tokens/s  (%d tokens, %.3f s)",
-                 name, encoding.rawValue, mbps, tps, tokens, seconds))
-    print(String(format: "RESULT %@ %@ %.4f %.1f %d", name, encoding.rawValue, mbps, tps, tokens))
+    print(padded(name, 30) + padded(encoding.rawValue, 13)
+        + String(format: "%8.2f MB/s %12.0f tokens/s  (%d tokens, %.3f s)", mbps, tps, tokens, seconds))
+    print("RESULT \(name.replacingOccurrences(of: " ", with: "_")) \(encoding.rawValue) "
+        + String(format: "%.4f %.1f %d", mbps, tps, tokens))
+}
+
+/// The same checksum as reference_bench.py: sum of id * (index % 1000003 + 1), wrapping at 2^64.
+func checksum(_ ids: [Int]) -> UInt64 {
+    var sum: UInt64 = 0
+    for (index, id) in ids.enumerated() { sum &+= UInt64(id) &* UInt64(index % 1_000_003 + 1) }
+    return sum
 }
 
 for encoding in TokenEncodingName.allCases where only == nil || only == encoding.rawValue {
@@ -77,7 +89,9 @@ for encoding in TokenEncodingName.allCases where only == nil || only == encoding
         exit(1)
     }
     _ = tokenizer.count("warm up")
-    print(String(format: "%-28@ %-12@ %9.1f ms", "load (first use)", encoding.rawValue, (now() - loadStart) * 1000))
+    print(padded("load (first use)", 30) + padded(encoding.rawValue, 13)
+        + String(format: "%8.1f ms", (now() - loadStart) * 1000))
+    print("IDS \(encoding.rawValue) \(checksum(tokenizer.encode(corpus)))")
 
     let encode = best(runs) { tokenizer.encode(corpus).count }
     report("encode (1 thread)", encoding, encode.seconds, encode.value)
