@@ -51,6 +51,38 @@ struct TokenizerBehaviourTests {
         #expect(plain.decode(ordinary) == text)
     }
 
+    @Test("the examples in Documentation/Tokenizer.md")
+    func documentationExamples() throws {
+        let tokenizer = try BPETokenizer(model: "gpt-4o")
+        #expect(tokenizer.encoding == .o200kBase)
+        #expect(tokenizer.encode("hello world") == [24912, 2375])
+        #expect(tokenizer.count("hello world") == 2)
+        #expect(tokenizer.decode([24912, 2375]) == "hello world")
+        let gpt4 = try BPETokenizer(encoding: .cl100kBase)
+        #expect(gpt4.encode("hello world") == [15339, 1917])
+        #expect(gpt4.encode("<|endoftext|>").count == 7)
+        var special = gpt4
+        special.allowsSpecialTokens = true
+        #expect(special.encode("hi<|endoftext|>") == [6151, 100257])
+        #expect(gpt4.count(batch: ["one", "two three"]) == [1, 2])
+    }
+
+    @Test("one tokenizer shared by concurrent tasks gives the same answers")
+    func concurrentUse() async throws {
+        let tokenizer = try BPETokenizer(encoding: .o200kBase)
+        var generator = SplitMix64(seed: 99)
+        let texts = (0..<64).map { _ in generator.randomText(maxScalars: 300) }
+        let expected = texts.map { tokenizer.encode($0) }
+        let results = await withTaskGroup(of: [[Int]].self) { group in
+            for _ in 0..<8 { group.addTask { texts.map { tokenizer.encode($0) } } }
+            var all: [[[Int]]] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.count == 8)
+        for result in results { #expect(result == expected) }
+    }
+
     @Test("special token ids are tiktoken's")
     func specialIDs() {
         #expect(TokenEncodingName.cl100kBase.specialTokens["<|endoftext|>"] == 100_257)
