@@ -1,6 +1,7 @@
-import CostTokens
 import Foundation
 import Testing
+
+@testable import CostTokens
 
 @Suite("BPETokenizer behaviour")
 struct TokenizerBehaviourTests {
@@ -81,6 +82,35 @@ struct TokenizerBehaviourTests {
         }
         #expect(results.count == 8)
         for result in results { #expect(result == expected) }
+    }
+
+    @Test("files are read in chunks with the same result as the whole text", arguments: TokenEncodingName.allCases)
+    func chunkedFiles(encoding: TokenEncodingName) throws {
+        let tokenizer = try BPETokenizer(encoding: encoding)
+        var generator = SplitMix64(seed: 5)
+        var text = ""
+        while text.utf8.count < 60_000 {
+            text += generator.randomText(maxScalars: 60) + (Bool.random(using: &generator) ? " word " : "\n")
+        }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("costtokens-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(text.utf8).write(to: url)
+        let expected = tokenizer.count(text)
+        for chunkSize in [300, 4096, 1 << 20] {
+            #expect(try tokenizer.count(contentsOf: url, chunkSize: chunkSize) == expected)
+        }
+        #expect(try tokenizer.encode(contentsOf: url) == tokenizer.encode(text))
+        // An invalid byte far into the file is reported at its absolute offset.
+        var bytes = Array(text.utf8)
+        var position = 45_000
+        while bytes[position] >= 0x80 { position += 1 }
+        bytes[position] = 0xFF
+        try Data(bytes).write(to: url)
+        #expect {
+            _ = try tokenizer.count(contentsOf: url, chunkSize: 4096)
+        } throws: { error in
+            (error as? CostTokensError)?.byteOffset == position
+        }
     }
 
     @Test("special token ids are tiktoken's")
