@@ -52,7 +52,7 @@ let package = Package(
         ),
         .target(
             name: "CostPricing",
-            dependencies: ["CostTokens", "CostPricingData"],
+            dependencies: ["CostPricingData"],
             swiftSettings: swiftSettings
         ),
 

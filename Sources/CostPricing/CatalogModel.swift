@@ -55,9 +55,11 @@ public final class CatalogModel: Sendable, CustomStringConvertible {
         self.mode = mode
         self.capabilityClass = capabilityClass
         self.qualityScore = qualityScore
+        self.identity = ModelIdentity(provider: provider, model: id, source: source)
     }
 
-    public var identity: ModelIdentity { ModelIdentity(provider: provider, model: id, source: source) }
+    /// The provider, id and source, as breakdowns carry them.
+    public let identity: ModelIdentity
     public var description: String { "\(provider)/\(id)" }
     public var isPriced: Bool { !prices.isEmpty }
 

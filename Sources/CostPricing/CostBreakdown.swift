@@ -85,18 +85,66 @@ public struct CostBreakdown: Sendable, Hashable {
 
 /// A provider and model as the catalog names them, and where their price came from.
 public struct ModelIdentity: Sendable, Hashable, Codable, CustomStringConvertible {
-    public var provider: String
-    public var model: String
+    // One reference for three strings: a breakdown is copied on the engine's hot path.
+    private final class Storage: Sendable {
+        let provider: String
+        let model: String
+        let source: String
+        init(provider: String, model: String, source: String) {
+            self.provider = provider
+            self.model = model
+            self.source = source
+        }
+    }
+
+    private var storage: Storage
+
+    public var provider: String {
+        get { storage.provider }
+        set { storage = Storage(provider: newValue, model: model, source: source) }
+    }
+    public var model: String {
+        get { storage.model }
+        set { storage = Storage(provider: provider, model: newValue, source: source) }
+    }
     /// `genai-prices`, `litellm`, or `override:<file>`.
-    public var source: String
+    public var source: String {
+        get { storage.source }
+        set { storage = Storage(provider: provider, model: model, source: newValue) }
+    }
 
     public init(provider: String, model: String, source: String) {
-        self.provider = provider
-        self.model = model
-        self.source = source
+        storage = Storage(provider: provider, model: model, source: source)
     }
 
     public var description: String { "\(provider)/\(model)" }
+
+    public static func == (lhs: ModelIdentity, rhs: ModelIdentity) -> Bool {
+        lhs.storage === rhs.storage
+            || (lhs.provider == rhs.provider && lhs.model == rhs.model && lhs.source == rhs.source)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(provider)
+        hasher.combine(model)
+        hasher.combine(source)
+    }
+
+    enum CodingKeys: String, CodingKey { case provider, model, source }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            provider: try c.decode(String.self, forKey: .provider), model: try c.decode(String.self, forKey: .model),
+            source: try c.decode(String.self, forKey: .source))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(provider, forKey: .provider)
+        try c.encode(model, forKey: .model)
+        try c.encode(source, forKey: .source)
+    }
 }
 
 /// A running total over many breakdowns that keeps unpriced requests visible.

@@ -78,32 +78,78 @@ public struct CostEngine: Sendable {
     ///   input tokens), `.overflow`.
     public static func compute(_ usage: Usage, price: ModelPrice, model: ModelIdentity) throws -> CostBreakdown {
         var breakdown = CostBreakdown(model: model)
-        let lines = price.lines
+        let plan = price.plan
         let inputTokens = usage.inputTokens
-        try withUnsafeTemporaryAllocation(of: Int.self, capacity: lines.count) { leaves in
-            for i in 0..<lines.count {
-                let line = lines[i]
-                var count: Int
-                if case .requests = line.slot {
-                    count = usage.requests
+        let hasOther = !usage.other.isEmpty
+        var total: Int128 = 0
+        var inputTotal: Int128 = 0
+        var outputTotal: Int128 = 0
+        let steps = plan.steps
+        let descendants = plan.descendants
+        let tiers = plan.tiers
+        let count = plan.count
+        // leaf counts of the steps done so far: on the stack for every real price (at most a
+        // dozen units), on the heap beyond that
+        var inline = InlineArray<24, Int>(repeating: 0)
+        var heap: [Int] = count > 24 ? [Int](repeating: 0, count: count) : []
+        for i in 0..<count {
+            let step = steps[i]
+            var units: Int
+            if step.isRequests {
+                units = usage.requests
+            } else {
+                if step.slot != 255 {
+                    units = usage.value(code: step.slot)
                 } else {
-                    count = usage.value(at: line.slot)
-                    for d in line.descendants { count -= leaves[d] }
-                    if count < 0 { throw CostEngine.negativeLeaf(line, usage: usage, lines: lines) }
+                    units = hasOther ? usage.other[plan.otherKinds[Int(step.otherIndex)]] ?? 0 : 0
                 }
-                leaves[i] = count
-                if count == 0 { continue }
-                let rate = line.value.rate(forInputTokens: inputTokens)
-                let amount = try rate.prorated(count: count, per: line.unit.per)
-                breakdown.add(amount, to: line.category)
-                if line.isInput {
-                    breakdown.inputTotal += amount
-                } else if line.isOutput {
-                    breakdown.outputTotal += amount
+                let start = Int(step.descendantsStart)
+                for d in start..<(start + Int(step.descendantsCount)) {
+                    let j = Int(descendants[d])
+                    units -= count > 24 ? heap[j] : inline[j]
                 }
-                breakdown.total = try breakdown.total.adding(amount)
+                if units < 0 { throw CostEngine.negativeLeaf(price.lines[i], usage: usage, lines: price.lines) }
             }
+            if count > 24 { heap[i] = units } else { inline[i] = units }
+            if units == 0 { continue }
+            var rate = step.base
+            if step.tiersCount > 0 {
+                var t = Int(step.tiersStart + step.tiersCount) - 1
+                while t >= Int(step.tiersStart) {
+                    if inputTokens > tiers[t].start {
+                        rate = tiers[t].rate
+                        break
+                    }
+                    t -= 1
+                }
+            }
+            let amount: Money
+            if step.exact {
+                if rate >= 0, rate < (1 << 63) {
+                    // both factors below 2^63: the product is below 2^126 and cannot overflow
+                    amount = Money(units: rate &* Int128(truncatingIfNeeded: units))
+                } else {
+                    let (product, overflow) = rate.multipliedReportingOverflow(by: Int128(units))
+                    guard !overflow else { throw PricingError.overflow("\(Money(units: rate)) × \(units)") }
+                    amount = Money(units: product)
+                }
+            } else {
+                amount = try Money(units: rate).prorated(count: units, per: step.per)
+            }
+            breakdown.add(amount, to: step.category)
+            if step.direction == 1 {
+                inputTotal &+= amount.units
+            } else if step.direction == 2 {
+                outputTotal &+= amount.units
+            }
+            let (sum, overflow) = total.addingReportingOverflow(amount.units)
+            guard !overflow else { throw PricingError.overflow("total of \(model)") }
+            total = sum
         }
+        // the parts of a checked total cannot overflow
+        breakdown.total = Money(units: total)
+        breakdown.inputTotal = Money(units: inputTotal)
+        breakdown.outputTotal = Money(units: outputTotal)
         return breakdown
     }
 

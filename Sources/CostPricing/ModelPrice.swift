@@ -64,11 +64,23 @@ public struct ModelPrice: Sendable, Hashable {
         let category: CostCategory
         let isInput: Bool
         let isOutput: Bool
+
+        init(unit: UnitDefinition, value: PriceValue, slot: UsageSlot, descendants: [Int], category: CostCategory) {
+            self.unit = unit
+            self.value = value
+            self.slot = slot
+            self.descendants = descendants
+            self.category = category
+            self.isInput = unit.direction == "input"
+            self.isOutput = unit.direction == "output"
+        }
     }
 
     /// Priced units, most specific first.
-    public let lines: [Line]
-    let hasTiers: Bool
+    public var lines: [Line] { plan.lines }
+    var hasTiers: Bool { plan.hasTiers }
+    /// The lines and the engine's compiled form of them, behind one reference.
+    let plan: PricePlan
 
     /// Creates a price from price keys.
     ///
@@ -101,13 +113,9 @@ public struct ModelPrice: Sendable, Hashable {
                 descendants.append(j)
             }
             lines.append(
-                Line(
-                    unit: unit, value: value, slot: UsageSlot(unit.kind), descendants: descendants,
-                    category: unit.category, isInput: unit.direction == "input", isOutput: unit.direction == "output"
-                ))
+                Line(unit: unit, value: value, slot: UsageSlot(unit.kind), descendants: descendants, category: unit.category))
         }
-        self.lines = lines
-        self.hasTiers = lines.contains { $0.value.isTiered }
+        self.plan = PricePlan(lines: lines)
     }
 
     /// The price of one key, if priced.

@@ -29,12 +29,7 @@ public final class PriceCatalog: Sendable {
     private let litellmNames: [String: CatalogProvider]
     /// Every exact-key model of every provider, by lower-cased key.
     private let globalExact: [String: CatalogModel]
-    private let cache = Mutex<[LookupKey: ResolvedModel]>([:])
-
-    struct LookupKey: Hashable, Sendable {
-        var provider: String?
-        var model: String
-    }
+    private let cache = LockedLookupCache()
 
     public init(
         providers: [CatalogProvider], overrides: [CatalogProvider] = [], sources: [CatalogFile.Source] = [],
@@ -68,12 +63,15 @@ public final class PriceCatalog: Sendable {
 
     private static let bundledCatalog = Mutex<PriceCatalog?>(nil)
 
+    /// The bundled catalog file, or `nil` when the resource bundle is missing.
+    public static var bundledCatalogURL: URL? { BundledPriceData.catalogURL }
+
     /// The catalog bundled with costctl, loaded once per process.
     ///
     /// - throws: ``PricingError`` `.invalidCatalog` when the resource is missing or damaged.
     public static func bundled() throws -> PriceCatalog {
         if let catalog = bundledCatalog.withLock({ $0 }) { return catalog }
-        guard let url = BundledPriceData.catalogURL else {
+        guard let url = bundledCatalogURL else {
             throw PricingError(
                 code: .invalidCatalog,
                 message: "the bundled price catalog is missing (costctl_CostPricingData.resources should sit beside the binary); reinstall, or pass a catalog file")
@@ -151,10 +149,10 @@ public final class PriceCatalog: Sendable {
     ///
     /// - throws: ``PricingError`` `.unknownModel` with the nearest known ids, or `.unknownProvider`.
     public func resolve(model: String, provider: String? = nil) throws -> ResolvedModel {
-        let key = LookupKey(provider: provider, model: model)
-        if let hit = cache.withLock({ $0[key] }) { return hit }
+        let hash = LookupCache.hash(model: model, provider: provider)
+        if let hit = cache.find(model: model, provider: provider, hash: hash) { return hit }
         let resolved = try resolveUncached(model: model, provider: provider)
-        cache.withLock { $0[key] = resolved }
+        cache.insert(model: model, provider: provider, hash: hash, value: resolved)
         return resolved
     }
 
@@ -318,7 +316,8 @@ public final class PriceCatalog: Sendable {
 }
 
 /// The catalog entry a model id resolved to.
-public struct ResolvedModel: Sendable {
+// A final class of immutable Sendable `let`s: the lookup cache hands out one shared instance.
+public final class ResolvedModel: Sendable {
     public let model: CatalogModel
     /// The (normalised) id that matched.
     public let requested: String
@@ -327,14 +326,14 @@ public struct ResolvedModel: Sendable {
     /// The provider the request went to, when it differs from the model's listing provider.
     public let pricedFor: String?
 
+    /// The provider (the one asked for, when priced through a fallback), model and source.
+    public let identity: ModelIdentity
+
     init(model: CatalogModel, requested: String, viaFallback: Bool = false, pricedFor: String? = nil) {
         self.model = model
         self.requested = requested
         self.viaFallback = viaFallback
         self.pricedFor = pricedFor
-    }
-
-    public var identity: ModelIdentity {
-        ModelIdentity(provider: pricedFor ?? model.provider, model: model.id, source: model.source)
+        self.identity = pricedFor.map { ModelIdentity(provider: $0, model: model.id, source: model.source) } ?? model.identity
     }
 }
