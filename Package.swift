@@ -92,7 +92,8 @@ let package = Package(
         ),
         .testTarget(
             name: "costctlTests",
-            dependencies: ["CostControl"],
+            dependencies: ["CostControl", "costctl"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
     ]

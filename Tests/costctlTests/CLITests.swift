@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+
+/// Runs the real `costctl` binary (built beside this test bundle) in a scratch HOME and prices directory.
+struct CLI {
+    let home: URL
+    let prices: URL
+
+    init() throws {
+        home = FileManager.default.temporaryDirectory.appendingPathComponent("costctl-cli-\(UUID().uuidString)")
+        prices = home.appendingPathComponent("prices")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    }
+
+    static var binary: URL {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [here, here.deletingLastPathComponent(), here.deletingLastPathComponent().deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent("costctl")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return here.appendingPathComponent("costctl")
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        func json() throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any])
+        }
+    }
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["HOME"] = home.path
+        env["XDG_DATA_HOME"] = home.appendingPathComponent("data").path
+        env["COSTCTL_PRICES_DIR"] = prices.path
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+@Suite("costctl command line")
+struct CLITests {
+    @Test("help lists the commands and exits 0")
+    func help() throws {
+        let r = try CLI().run(["--help"])
+        #expect(r.status == 0)
+        for command in ["cost", "pricing", "doctor"] { #expect(r.stdout.contains(command)) }
+        let cost = try CLI().run(["cost", "--help"])
+        #expect(cost.status == 0)
+        #expect(cost.stdout.contains("--cache-read"))
+        #expect(cost.stdout.contains("batch, flex, priority") || cost.stdout.contains("standard, batch"))
+    }
+
+    @Test("cost --json prints the breakdown as decimal strings")
+    func costJSON() throws {
+        let r = try CLI().run(["cost", "--model", "gpt-4o", "--input", "1000", "--output", "500", "--at", "2026-11-01", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try r.json()
+        #expect(json["total_usd"] as? String == "0.0075")
+        #expect(json["input_usd"] as? String == "0.0025")
+        #expect(json["output_usd"] as? String == "0.005")
+        #expect(json["provider"] as? String == "openai")
+        #expect(json["model"] as? String == "gpt-4o")
+        #expect(json["priced"] as? Bool == true)
+    }
+
+    @Test("the human table shows the uncached input separately")
+    func costTable() throws {
+        let r = try CLI().run(["cost", "--model", "gpt-4o", "--input", "12000", "--output", "800", "--cache-read", "9000", "--at", "2026-11-01T00:00:00Z"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("Input (uncached)  3,000"))
+        #expect(r.stdout.contains("Cache read        9,000"))
+        #expect(r.stdout.contains("$0.02675"))
+    }
+
+    @Test("an unknown model exits 1 and suggests near ids")
+    func unknownModel() throws {
+        let r = try CLI().run(["cost", "--model", "gpt-4x", "--input", "1", "--output", "1"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("model 'gpt-4x' not in catalog; did you mean"))
+        let j = try CLI().run(["cost", "--model", "gpt-4x", "--input", "1", "--json"])
+        #expect(j.status == 1)
+        #expect(j.stderr.contains(#""code":"unknown-model""#))
+    }
+
+    @Test(
+        "invalid counts exit 2 and name the flag",
+        arguments: [
+            (["--input=-5"], "--input"), (["--input", "abc"], "--input"), (["--output=-1"], "--output"),
+            (["--input", "10", "--cache-read", "20"], "--cache-read"), (["--input", "1", "--tier", "turbo"], "--tier"),
+            (["--input", "1", "--at", "yesterday"], "--at"),
+        ])
+    func invalidCounts(extra: [String], flag: String) throws {
+        let r = try CLI().run(["cost", "--model", "gpt-4o"] + extra)
+        #expect(r.status == 2, "\(extra)")
+        #expect(r.stderr.contains(flag), "\(r.stderr)")
+    }
+
+    @Test("a missing --model is a usage error")
+    func missingModel() throws {
+        let r = try CLI().run(["cost", "--input", "1"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--model"))
+    }
+
+    @Test("pricing import makes a LiteLLM file win, pricing remove undoes it; bad files write nothing")
+    func importOverrides() throws {
+        let cli = try CLI()
+        let sample = try #require(Bundle.module.url(forResource: "Fixtures/litellm_sample", withExtension: "json"))
+        // a proxy's own price for a model the bundled catalog also knows
+        let custom = cli.home.appendingPathComponent("proxy.json")
+        try Data(#"{"gpt-4o": {"litellm_provider": "openai", "input_cost_per_token": "1e-6", "output_cost_per_token": 4e-06}}"#.utf8).write(to: custom)
+        let imported = try cli.run(["pricing", "import", custom.path, "--format", "litellm", "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(try imported.json()["models"] as? Int == 1)
+        let cost = try cli.run(["cost", "--model", "gpt-4o", "--input", "1000000", "--output", "1000000", "--json"])
+        #expect(try cost.json()["total_usd"] as? String == "5")
+        #expect(try cost.json()["source"] as? String == "override:proxy.json")
+        #expect(try cli.run(["pricing", "import", sample.path, "--format", "litellm"]).status == 0)
+        #expect(try cli.run(["doctor", "--json"]).json()["overrides"] as? [String] == ["litellm_sample.json", "proxy.json"])
+        // invalid: unknown price key in a costctl file → exit 1, nothing written
+        let bad = cli.home.appendingPathComponent("bad.json")
+        try Data(#"{"providers": [{"id": "x", "models": [{"id": "m", "prices": {"input_mtokens": "1"}}]}]}"#.utf8).write(to: bad)
+        let refused = try cli.run(["pricing", "import", bad.path, "--format", "costctl"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("input_mtok"))
+        #expect(!FileManager.default.fileExists(atPath: cli.prices.appendingPathComponent("bad.json").path))
+        #expect(try cli.run(["pricing", "remove", "proxy"]).status == 0)
+        let after = try cli.run(["cost", "--model", "gpt-4o", "--input", "1000000", "--output", "1000000", "--json"])
+        // the LiteLLM sample also prices gpt-4o: it is the override in force now
+        #expect(try after.json()["source"] as? String == "override:litellm_sample.json")
+        #expect(try cli.run(["pricing", "remove", "proxy"]).status == 1)
+    }
+
+    @Test("cost --batch prices JSON Lines and reports bad lines without stopping")
+    func batch() throws {
+        let input = """
+            {"id": "a", "model": "gpt-4o", "usage": {"input_tokens": 1000, "output_tokens": 500}, "timestamp": "2026-11-01T00:00:00Z"}
+            {"id": "b", "model": "gpt-4o-mini", "usage": {"input_tokens": 1000000, "output_tokens": 0}, "tier": "batch"}
+            not json
+            {"id": "c", "model": "nope-model", "usage": {"input_tokens": 1}}
+            """
+        let r = try CLI().run(["cost", "--batch", "-", "--json"], stdin: input)
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == 4)
+        #expect(lines[0]?["total_usd"] as? String == "0.0075")
+        #expect(lines[1]?["total_usd"] as? String == "0.075")
+        #expect((lines[2]?["error"] as? String)?.hasPrefix("line 3") == true)
+        #expect((lines[3]?["error"] as? String)?.contains("not in catalog") == true)
+    }
+
+    @Test("pricing list and show")
+    func listShow() throws {
+        let cli = try CLI()
+        let list = try cli.run(["pricing", "list", "--provider", "anthropic", "--search", "sonnet", "--json"])
+        #expect(list.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count > 3)
+        #expect(rows.allSatisfy { ($0["provider"] as? String) == "anthropic" })
+        let show = try cli.run(["pricing", "show", "claude-3-5-sonnet-20241022", "--json"])
+        #expect(show.status == 0)
+        let detail = try show.json()
+        #expect(detail["provider"] as? String == "anthropic")
+        #expect((detail["price"] as? [String: Any])?["input_mtok"] as? String == "3")
+        let human = try cli.run(["pricing", "show", "gpt-4o"])
+        #expect(human.stdout.contains("input_mtok"))
+        #expect(try cli.run(["pricing", "list", "--provider", "nosuch"]).status == 1)
+    }
+
+    @Test("doctor reports the linked libraries and the catalog")
+    func doctor() throws {
+        let r = try CLI().run(["doctor", "--json"])
+        #expect(r.status == 0)
+        let json = try r.json()
+        #expect((json["sqlite"] as? String)?.hasPrefix("3.") == true)
+        #expect((json["libcrypto"] as? String)?.contains("OpenSSL") == true)
+        #expect((json["models"] as? Int ?? 0) > 6000)
+    }
+}
