@@ -19,6 +19,7 @@ struct PreTokenizer {
     let text: UnsafePointer<UInt8>
     let end: Int
     private let table: UnsafeMutablePointer<UInt8>
+    private let classes: ScalarClassTable
 
     private static let letterOrNumber = ScalarClass.letter | ScalarClass.number
     private static let wordish = ScalarClass.letter | ScalarClass.number | ScalarClass.whitespace
@@ -27,7 +28,8 @@ struct PreTokenizer {
         self.pattern = pattern
         self.text = text
         self.end = count
-        self.table = ScalarClassTable.shared.bits
+        self.classes = ScalarClassTable.shared
+        self.table = classes.bits
     }
 
     /// The end of the piece that starts at `start` (`start < end`).
@@ -183,7 +185,7 @@ struct PreTokenizer {
         }
         let value = (b0 & 0x07) << 18 | (UInt32(text[i + 1]) & 0x3F) << 12
             | (UInt32(text[i + 2]) & 0x3F) << 6 | UInt32(text[i + 3]) & 0x3F
-        return (ScalarClass.compute(value), 4)
+        return (classes.classOf(value), 4)
     }
 
     /// End of the run of scalars whose bits intersect `mask`, from `i`.

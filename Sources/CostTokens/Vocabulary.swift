@@ -1,5 +1,3 @@
-import Foundation
-
 /// The mergeable ranks of one encoding: token bytes by rank, and an open-addressing hash table
 /// from byte sequences to ranks.
 ///

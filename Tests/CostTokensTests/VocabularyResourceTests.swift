@@ -46,6 +46,28 @@ struct VocabularyResourceTests {
         #expect(wrong == 0)
     }
 
+    @Test("the bundled scalar classes (Unicode 16.0) are loaded and agree with the toolchain's tables")
+    func scalarClasses() throws {
+        let table = ScalarClassTable.shared
+        #expect(table.source == "resource")
+        #expect(ScalarClassTable.loadResource() != nil)
+        // Spot checks: Lu, Ll, Lo (CJK Ext. B), Nd (math digit), Mn, White_Space, unassigned.
+        #expect(table.classOf(0x41) == ScalarClass.letter | ScalarClass.upperish)
+        #expect(table.classOf(0x1C89) == ScalarClass.letter | ScalarClass.upperish)  // new in 16.0
+        #expect(table.classOf(0x2_0000) == ScalarClass.letter | ScalarClass.upperish | ScalarClass.lowerish)
+        #expect(table.classOf(0x1_D7CE) == ScalarClass.number)
+        #expect(table.classOf(0x0301) == ScalarClass.mark | ScalarClass.upperish | ScalarClass.lowerish)
+        #expect(table.classOf(0x3000) == ScalarClass.whitespace)
+        #expect(table.classOf(0x3_2C6F) == 0)  // assigned in Unicode 17.0: unassigned for tiktoken
+        // Where the toolchain knows Unicode 16 or later, the resource equals its tables up to 16.0.
+        guard let age = Unicode.Scalar(0x1C89)?.properties.age, age.major >= 16 else { return }
+        var differences = 0
+        for value in stride(from: UInt32(0), to: 0x11_0000, by: 3) where table.classOf(value) != ScalarClass.compute(value) {
+            differences += 1
+        }
+        #expect(differences == 0)
+    }
+
     @Test("SHA-256 matches known answers")
     func sha256() {
         func digest(_ text: String) -> String { Array(text.utf8).withUnsafeBytes { SHA256Digest.hexHash($0) } }
