@@ -19,7 +19,8 @@ struct PreTokenizer {
     let text: UnsafePointer<UInt8>
     let end: Int
     private let table: UnsafeMutablePointer<UInt8>
-    private let classes: ScalarClassTable
+    private let blockIndex: UnsafeMutablePointer<UInt16>?
+    private let blocks: UnsafeMutablePointer<UInt8>?
 
     private static let letterOrNumber = ScalarClass.letter | ScalarClass.number
     private static let wordish = ScalarClass.letter | ScalarClass.number | ScalarClass.whitespace
@@ -28,8 +29,10 @@ struct PreTokenizer {
         self.pattern = pattern
         self.text = text
         self.end = count
-        self.classes = ScalarClassTable.shared
+        let classes = ScalarClassTable.shared
         self.table = classes.bits
+        self.blockIndex = classes.blockIndex
+        self.blocks = classes.blocks
     }
 
     /// The end of the piece that starts at `start` (`start < end`).
@@ -185,7 +188,8 @@ struct PreTokenizer {
         }
         let value = (b0 & 0x07) << 18 | (UInt32(text[i + 1]) & 0x3F) << 12
             | (UInt32(text[i + 2]) & 0x3F) << 6 | UInt32(text[i + 3]) & 0x3F
-        return (classes.classOf(value), 4)
+        if let blockIndex, let blocks { return (blocks[Int(blockIndex[Int(value >> 8)]) << 8 | Int(value & 0xFF)], 4) }
+        return (ScalarClass.compute(value), 4)
     }
 
     /// End of the run of scalars whose bits intersect `mask`, from `i`.
