@@ -92,19 +92,21 @@ public struct CostEngine: Sendable {
         // dozen units), on the heap beyond that
         var inline = InlineArray<24, Int>(repeating: 0)
         var heap: [Int] = count > 24 ? [Int](repeating: 0, count: count) : []
+        guard let base = steps.baseAddress else { return breakdown }
         for i in 0..<count {
-            let step = steps[i]
+            // read fields through the pointer: a step is large, and most requests use few fields
+            let step = UnsafePointer(base + i)
             var units: Int
-            if step.isRequests {
+            if step.pointee.isRequests {
                 units = usage.requests
             } else {
-                if step.slot != 255 {
-                    units = usage.value(code: step.slot)
+                if step.pointee.slot != 255 {
+                    units = usage.value(code: step.pointee.slot)
                 } else {
-                    units = hasOther ? usage.other[plan.otherKinds[Int(step.otherIndex)]] ?? 0 : 0
+                    units = hasOther ? usage.other[plan.otherKinds[Int(step.pointee.otherIndex)]] ?? 0 : 0
                 }
-                let start = Int(step.descendantsStart)
-                for d in start..<(start + Int(step.descendantsCount)) {
+                let start = Int(step.pointee.descendantsStart)
+                for d in start..<(start + Int(step.pointee.descendantsCount)) {
                     let j = Int(descendants[d])
                     units -= count > 24 ? heap[j] : inline[j]
                 }
@@ -112,10 +114,10 @@ public struct CostEngine: Sendable {
             }
             if count > 24 { heap[i] = units } else { inline[i] = units }
             if units == 0 { continue }
-            var rate = step.base
-            if step.tiersCount > 0 {
-                var t = Int(step.tiersStart + step.tiersCount) - 1
-                while t >= Int(step.tiersStart) {
+            var rate = step.pointee.base
+            if step.pointee.tiersCount > 0 {
+                var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
+                while t >= Int(step.pointee.tiersStart) {
                     if inputTokens > tiers[t].start {
                         rate = tiers[t].rate
                         break
@@ -124,7 +126,7 @@ public struct CostEngine: Sendable {
                 }
             }
             let amount: Money
-            if step.exact {
+            if step.pointee.exact {
                 if rate >= 0, rate < (1 << 63) {
                     // both factors below 2^63: the product is below 2^126 and cannot overflow
                     amount = Money(units: rate &* Int128(truncatingIfNeeded: units))
@@ -134,12 +136,12 @@ public struct CostEngine: Sendable {
                     amount = Money(units: product)
                 }
             } else {
-                amount = try Money(units: rate).prorated(count: units, per: step.per)
+                amount = try Money(units: rate).prorated(count: units, per: step.pointee.per)
             }
-            breakdown.add(amount, to: step.category)
-            if step.direction == 1 {
+            breakdown.add(amount, to: step.pointee.category)
+            if step.pointee.direction == 1 {
                 inputTotal &+= amount.units
-            } else if step.direction == 2 {
+            } else if step.pointee.direction == 2 {
                 outputTotal &+= amount.units
             }
             let (sum, overflow) = total.addingReportingOverflow(amount.units)

@@ -90,12 +90,20 @@ struct LookupCache: Sendable {
     }
 }
 
-/// A ``LookupCache`` behind a lock. An `NSLock` rather than `Mutex.withLock`, whose generic
-/// closure costs a metadata lookup per call on this hot path.
-// @unchecked Sendable: `table` is only read or written between `lock.lock()` and `lock.unlock()`.
+/// A ``LookupCache`` behind a lock, with a first level keyed by the *identity* of the id strings.
+///
+/// Services pass the same `String` values again and again (a constant, a field of a config).
+/// The first level hashes the two machine words a `String` is made of instead of its bytes. That is
+/// exact: an entry keeps its key strings alive, so equal words mean the same immutable storage (or,
+/// for strings of up to 15 UTF-8 bytes, the same inline bytes). A miss falls back to the
+/// content-keyed table. An `NSLock` rather than `Mutex.withLock`, whose generic closure costs a
+/// metadata lookup per call on this hot path.
+// @unchecked Sendable: the tables are only read or written between `lock.lock()` and `lock.unlock()`.
 final class LockedLookupCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var table = LookupCache()
+    // Guarded by `lock`: the runtime's dynamic exclusivity checks would only repeat that guarantee.
+    @exclusivity(unchecked) private var table = LookupCache()
+    @exclusivity(unchecked) private var identity = IdentityTable()
 
     func find(model: String, provider: String?, hash: UInt64) -> ResolvedModel? {
         lock.lock()
@@ -103,9 +111,102 @@ final class LockedLookupCache: @unchecked Sendable {
         return table.find(model: model, provider: provider, hash: hash)
     }
 
+    /// The fast path: a hit on the identity of the strings, without hashing their bytes.
+    @inline(__always)
+    func findIdentical(model: String, provider: String?) -> ResolvedModel? {
+        let key = IdentityTable.Key(model: model, provider: provider)
+        lock.lock()
+        defer { lock.unlock() }
+        return identity.find(key)
+    }
+
     func insert(model: String, provider: String?, hash: UInt64, value: ResolvedModel) {
         lock.lock()
         defer { lock.unlock() }
         table.insert(model: model, provider: provider, hash: hash, value: value)
+        identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value)
+    }
+
+    /// Records that these string values (found by content) resolve to `value`.
+    func remember(model: String, provider: String?, value: ResolvedModel) {
+        lock.lock()
+        defer { lock.unlock() }
+        identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value)
+    }
+}
+
+/// Open addressing on the raw words of the key strings; entries retain their strings.
+struct IdentityTable {
+    struct Key: Equatable {
+        var m0: UInt64, m1: UInt64, p0: UInt64, p1: UInt64
+
+        @inline(__always)
+        init(model: String, provider: String?) {
+            (m0, m1) = Self.words(model)
+            if let provider { (p0, p1) = Self.words(provider) } else { (p0, p1) = (0, 0) }
+        }
+
+        /// The two words of a `String` value (its count/flags and its storage or inline bytes).
+        @inline(__always)
+        static func words(_ s: String) -> (UInt64, UInt64) {
+            withUnsafeBytes(of: s) { raw in
+                (raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            }
+        }
+
+        var hash: Int {
+            var h = (m0 ^ (m1 &* 0x9E37_79B9_7F4A_7C15)) &* 0xBF58_476D_1CE4_E5B9
+            h ^= (p0 ^ (p1 &* 0x94D0_49BB_1331_11EB))
+            h = (h ^ (h >> 31)) &* 0x94D0_49BB_1331_11EB
+            return Int(truncatingIfNeeded: h ^ (h >> 29))
+        }
+    }
+
+    private struct Entry {
+        var key: Key
+        var model: String  // kept alive so that the words in `key` keep naming these bytes
+        var provider: String?
+        var value: ResolvedModel
+    }
+
+    /// At most this many slots (half of them used): distinct string values beyond that start the table over.
+    static let maxCapacity = 1 << 15
+    private var keys: [Key?] = Array(repeating: nil, count: 1024)
+    private var entries: [Entry?] = Array(repeating: nil, count: 1024)
+    private var count = 0
+
+    @inline(__always)
+    func find(_ key: Key) -> ResolvedModel? {
+        let mask = keys.count - 1
+        var i = key.hash & mask
+        while let k = keys[i] {
+            if k == key { return entries[i]?.value }
+            i = (i + 1) & mask
+        }
+        return nil
+    }
+
+    mutating func insert(_ key: Key, model: String, provider: String?, value: ResolvedModel) {
+        guard find(key) == nil else { return }
+        if (count + 1) * 2 > keys.count {
+            if keys.count >= IdentityTable.maxCapacity {
+                // bounded: start over (the content table still has every id)
+                keys = Array(repeating: nil, count: keys.count)
+                entries = Array(repeating: nil, count: entries.count)
+                count = 0
+            } else {
+                let old = zip(keys, entries).compactMap { k, e in k.flatMap { k in e.map { (k, $0) } } }
+                keys = Array(repeating: nil, count: keys.count * 2)
+                entries = Array(repeating: nil, count: entries.count * 2)
+                count = 0
+                for (k, e) in old { insert(k, model: e.model, provider: e.provider, value: e.value) }
+            }
+        }
+        let mask = keys.count - 1
+        var i = key.hash & mask
+        while keys[i] != nil { i = (i + 1) & mask }
+        keys[i] = key
+        entries[i] = Entry(key: key, model: model, provider: provider, value: value)
+        count += 1
     }
 }

@@ -149,8 +149,12 @@ public final class PriceCatalog: Sendable {
     ///
     /// - throws: ``PricingError`` `.unknownModel` with the nearest known ids, or `.unknownProvider`.
     public func resolve(model: String, provider: String? = nil) throws -> ResolvedModel {
+        if let hit = cache.findIdentical(model: model, provider: provider) { return hit }
         let hash = LookupCache.hash(model: model, provider: provider)
-        if let hit = cache.find(model: model, provider: provider, hash: hash) { return hit }
+        if let hit = cache.find(model: model, provider: provider, hash: hash) {
+            cache.remember(model: model, provider: provider, value: hit)
+            return hit
+        }
         let resolved = try resolveUncached(model: model, provider: provider)
         cache.insert(model: model, provider: provider, hash: hash, value: resolved)
         return resolved
