@@ -201,8 +201,9 @@ public struct BPETokenizer: Sendable {
                 continue
             }
             if length <= maxTokenLength {
-                let hash = Vocabulary.hash(piece, length)
-                let rank = vocabulary.rank(of: piece, length, hash: hash)
+                let packed = Vocabulary.pack(piece, length)
+                let hash = Vocabulary.hash(piece, length, packed: packed)
+                let rank = vocabulary.rank(of: piece, length, packed: packed, hash: hash)
                 if rank != Vocabulary.noRank {
                     sink.add(rank)
                     continue

@@ -96,13 +96,14 @@ final class Vocabulary: @unchecked Sendable {
         if length == 1 { return byteRanks[Int(key[0])] }
         if length == 2 { return pairRanks[Int(key[0]) << 8 | Int(key[1])] }
         if length > maxTokenLength { return Vocabulary.noRank }
-        return rank(of: key, length, hash: Vocabulary.hash(key, length))
+        let packed = Vocabulary.pack(key, length)
+        return rank(of: key, length, packed: packed, hash: Vocabulary.hash(key, length, packed: packed))
     }
 
-    /// The rank of `key[0..<length]` (`length <= maxTokenLength`) whose ``hash(_:_:)`` is `hash`.
+    /// The rank of `key[0..<length]` (`length <= maxTokenLength`) whose ``pack(_:_:)`` is
+    /// `packed` and whose ``hash(_:_:packed:)`` is `hash`.
     @inline(__always)
-    func rank(of key: UnsafePointer<UInt8>, _ length: Int, hash: UInt64) -> UInt32 {
-        let packed = Vocabulary.pack(key, length)
+    func rank(of key: UnsafePointer<UInt8>, _ length: Int, packed: UInt64, hash: UInt64) -> UInt32 {
         let expected = (hash >> 40) << 8 | UInt64(length)
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
@@ -144,7 +145,13 @@ final class Vocabulary: @unchecked Sendable {
     /// A fast 64-bit hash of `length` bytes (`length >= 1`): whole words, multiply-xorshift mixing.
     @inline(__always)
     static func hash(_ key: UnsafePointer<UInt8>, _ length: Int) -> UInt64 {
-        var h = pack(key, length) ^ (UInt64(length) &* 0x9e37_79b9_7f4a_7c15)
+        hash(key, length, packed: pack(key, length))
+    }
+
+    /// ``hash(_:_:)`` given the key's ``pack(_:_:)``.
+    @inline(__always)
+    static func hash(_ key: UnsafePointer<UInt8>, _ length: Int, packed: UInt64) -> UInt64 {
+        var h = packed ^ (UInt64(length) &* 0x9e37_79b9_7f4a_7c15)
         if length > 8 {
             let raw = UnsafeRawPointer(key)
             var index = 8
