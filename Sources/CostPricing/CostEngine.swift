@@ -55,6 +55,10 @@ public struct CostEngine: Sendable {
     public func cost(
         _ usage: Usage, model: ResolvedModel, at date: Date = Date(), tier: ServiceTier = .standard
     ) throws -> CostBreakdown {
+        if tier == .standard, let plan = model.singlePlan {
+            // one price for all time, standard tier: no date or variant to resolve
+            return try CostEngine.compute(usage, plan: plan, model: model.identity)
+        }
         let entry = model.model
         let price: ModelPrice?
         if tier == .standard || model.viaFallback {
@@ -77,8 +81,11 @@ public struct CostEngine: Sendable {
     /// - throws: ``PricingError`` `.invalidUsage` when a part exceeds its whole (cache reads above
     ///   input tokens), `.overflow`.
     public static func compute(_ usage: Usage, price: ModelPrice, model: ModelIdentity) throws -> CostBreakdown {
+        try compute(usage, plan: price.plan, model: model)
+    }
+
+    static func compute(_ usage: Usage, plan: PricePlan, model: ModelIdentity) throws -> CostBreakdown {
         var breakdown = CostBreakdown(model: model)
-        let plan = price.plan
         let inputTokens = usage.inputTokens
         let hasOther = !usage.other.isEmpty
         var total: Int128 = 0
@@ -110,7 +117,7 @@ public struct CostEngine: Sendable {
                     let j = Int(descendants[d])
                     units -= count > 24 ? heap[j] : inline[j]
                 }
-                if units < 0 { throw CostEngine.negativeLeaf(price.lines[i], usage: usage, lines: price.lines) }
+                if units < 0 { throw CostEngine.negativeLeaf(plan.lines[i], usage: usage, lines: plan.lines) }
             }
             if count > 24 { heap[i] = units } else { inline[i] = units }
             if units == 0 { continue }

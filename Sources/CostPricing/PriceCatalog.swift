@@ -332,6 +332,10 @@ public final class ResolvedModel: Sendable {
 
     /// The provider (the one asked for, when priced through a fallback), model and source.
     public let identity: ModelIdentity
+    /// The compiled price when the model has exactly one price for all time: the engine's fast path.
+    // unowned(unsafe): `model` (a strong `let`) owns its prices and so this plan for as long as this
+    // object lives; reading it takes no reference count on the hot path.
+    unowned(unsafe) let singlePlan: PricePlan?
 
     init(model: CatalogModel, requested: String, viaFallback: Bool = false, pricedFor: String? = nil) {
         self.model = model
@@ -339,5 +343,6 @@ public final class ResolvedModel: Sendable {
         self.viaFallback = viaFallback
         self.pricedFor = pricedFor
         self.identity = pricedFor.map { ModelIdentity(provider: $0, model: model.id, source: model.source) } ?? model.identity
+        self.singlePlan = model.prices.count == 1 && model.prices[0].constraint == nil ? model.prices[0].price.plan : nil
     }
 }
