@@ -16,7 +16,8 @@ struct ModelEncodingTests {
             ("gpt-4-32k", .cl100kBase), ("gpt-3.5-turbo", .cl100kBase), ("gpt-3.5-turbo-0125", .cl100kBase),
             ("gpt-35-turbo", .cl100kBase), ("text-embedding-3-small", .cl100kBase),
             ("text-embedding-3-large", .cl100kBase), ("text-embedding-ada-002", .cl100kBase),
-            ("openrouter/openai/gpt-4", .cl100kBase),
+            ("openrouter/openai/gpt-4", .cl100kBase), ("davinci-002", .cl100kBase), ("babbage-002", .cl100kBase),
+            ("ft:davinci-002:org::id", .cl100kBase), ("ft:gpt-3.5-turbo-0613:org::id", .cl100kBase),
         ])
     func known(model: String, encoding: TokenEncodingName) throws {
         #expect(TokenEncodingName(model: model) == encoding)
