@@ -42,6 +42,32 @@ struct TokenizerBehaviourTests {
             (.o200kBase, "<<|endoftext|>|>", [27, 199999, 91, 29], [5354, 91, 419, 1440, 919, 91, 56629, 29]),
         ])
     func specialTokens(encoding: TokenEncodingName, text: String, allowed: [Int], ordinary: [Int]) throws {
+        try checkSpecial(encoding: encoding, text: text, allowed: allowed, ordinary: ordinary)
+    }
+
+    /// Text before a special token is encoded on its own, as in tiktoken: `\s++$` matches at
+    /// the special token, not only at the end of the text.
+    @Test(
+        "special tokens split the text into separately encoded segments",
+        arguments: [
+            (TokenEncodingName.cl100kBase, "hello  <|endoftext|>x", [15339, 256, 100257, 87]),
+            (.cl100kBase, "a \n\n <|endoftext|>  b  ", [64, 4815, 220, 100257, 220, 293, 256]),
+            (.cl100kBase, "<|endoftext|><|endoftext|>", [100257, 100257]),
+            (.cl100kBase, "x<|endofprompt|>\n\n\n", [87, 100276, 1432]),
+            (.cl100kBase, "don't<|endoftext|>'s", [15357, 956, 100257, 596]),
+            (.o200kBase, "hello  <|endoftext|>x", [24912, 256, 199999, 87]),
+            (.o200kBase, "a \n\n <|endoftext|>  b  ", [64, 1202, 220, 199999, 220, 287, 256]),
+            (.o200kBase, "x<|endofprompt|>\n\n\n", [87, 200018, 2499]),
+            (.o200kBase, "don't<|endoftext|>'s", [91418, 199999, 885]),
+        ])
+    func specialSegments(encoding: TokenEncodingName, text: String, allowed: [Int]) throws {
+        let tokenizer = try BPETokenizer(encoding: encoding, allowsSpecialTokens: true)
+        #expect(tokenizer.encode(text) == allowed)
+        #expect(tokenizer.count(batch: [text]) == [allowed.count])
+        #expect(tokenizer.decode(allowed) == text)
+    }
+
+    private func checkSpecial(encoding: TokenEncodingName, text: String, allowed: [Int], ordinary: [Int]) throws {
         let plain = try BPETokenizer(encoding: encoding)
         #expect(plain.encode(text) == ordinary)
         var special = plain
