@@ -195,3 +195,37 @@ struct CLITests {
         #expect((json["models"] as? Int ?? 0) > 6000)
     }
 }
+
+@Suite("costctl tokens")
+struct TokensCLITests {
+    @Test("counts exactly from standard input and files, with ids and JSON")
+    func tokens() throws {
+        let cli = try CLI()
+        let r = try cli.run(["tokens", "--model", "gpt-4o", "--ids"], stdin: "hello world")
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("2 tokens (o200k_base, exact)"))
+        #expect(r.stdout.contains("24912 2375"))
+        let file = cli.home.appendingPathComponent("a.txt")
+        try Data("hello world".utf8).write(to: file)
+        let j = try cli.run(["tokens", "--encoding", "cl100k_base", file.path, file.path, "--json"])
+        #expect(j.status == 0)
+        let json = try j.json()
+        #expect(json["tokens"] as? Int == 4)
+        #expect(json["exact"] as? Bool == true)
+        #expect(json["encoding"] as? String == "cl100k_base")
+        #expect((json["files"] as? [[String: Any]])?.count == 2)
+    }
+
+    @Test("models without an exact tokenizer and invalid UTF-8 are refused clearly")
+    func refusals() throws {
+        let cli = try CLI()
+        let unknown = try cli.run(["tokens", "--model", "claude-3-opus"], stdin: "x")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no exact tokenizer"))
+        let bad = cli.home.appendingPathComponent("bad.txt")
+        try Data([0x61, 0xFF, 0xFE]).write(to: bad)
+        let r = try cli.run(["tokens", "--model", "gpt-4o", bad.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("byte offset 1"))
+    }
+}
