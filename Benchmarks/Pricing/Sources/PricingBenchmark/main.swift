@@ -53,10 +53,14 @@ func measure(_ name: String, _ body: (Int) throws -> Money) rethrows -> Double {
 // `--passes N`: run N passes of (a) then (b) and exit, for instruction counts under callgrind.
 if let i = arguments.firstIndex(of: "--passes"), i + 1 < arguments.count, let passes = Int(arguments[i + 1]) {
     var sink = Money.zero
-    let mode = arguments.contains("--string") ? "b" : "a"
+    let mode = arguments.contains("--string") ? "b" : arguments.contains("--noop") ? "n" : "a"
     for _ in 0..<passes {
         for i in 0..<cases.count {
-            if mode == "a" {
+            if mode == "n" {
+                // the loop alone: read the case as the other modes do, price nothing
+                let c = cases[i]
+                sink += Money(units: Int128(c.usage.inputTokens + (c.provider?.utf8.count ?? 0) + c.model.utf8.count))
+            } else if mode == "a" {
                 sink += try engine.cost(cases[i].usage, model: resolved[i], at: dates[i]).total
             } else {
                 sink += try engine.cost(cases[i].usage, model: cases[i].model, provider: cases[i].provider, at: dates[i]).total
