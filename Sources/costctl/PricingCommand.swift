@@ -112,7 +112,7 @@ struct PricingCommand: AsyncParsableCommand {
                 Output.line()
                 Output.line("History and time-of-day prices (the last that applies wins):")
                 for (i, p) in m.prices.enumerated() {
-                    Output.line("  \(i + 1). \(describe(p.constraint)): " + p.price.lines.reversed().map { "\($0.unit.priceKey) \(Output.rate($0.value, per: $0.unit.per))" }.joined(separator: ", "))
+                    Output.line("  \(i + 1). \(describe(p.constraint)): " + Self.ordered(p.price.lines).map { "\($0.unit.priceKey) \(Output.rate($0.value, per: $0.unit.per))" }.joined(separator: ", "))
                 }
             }
             if !m.variants.isEmpty {
@@ -121,7 +121,7 @@ struct PricingCommand: AsyncParsableCommand {
                 for v in m.variants {
                     let when = v.when.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
                     let since = v.constraint.map { " [\(describe($0))]" } ?? ""
-                    Output.line("  \(when)\(since) (\(v.source)): " + v.prices.lines.reversed().map { "\($0.unit.priceKey) \(Output.rate($0.value, per: $0.unit.per))" }.joined(separator: ", "))
+                    Output.line("  \(when)\(since) (\(v.source)): " + Self.ordered(v.prices.lines).map { "\($0.unit.priceKey) \(Output.rate($0.value, per: $0.unit.per))" }.joined(separator: ", "))
                 }
             }
         }
@@ -129,7 +129,15 @@ struct PricingCommand: AsyncParsableCommand {
         func printPrice(_ price: ModelPrice) {
             Output.table(
                 [.init(title: "  Price key"), .init(title: "Rate")],
-                price.lines.reversed().map { ["  " + $0.unit.priceKey, Output.rate($0.value, per: $0.unit.per)] })
+                Self.ordered(price.lines).map { ["  " + $0.unit.priceKey, Output.rate($0.value, per: $0.unit.per)] })
+        }
+
+        /// Lines in reading order: input, cache, output, reasoning, units, fees.
+        static func ordered(_ lines: [ModelPrice.Line]) -> [ModelPrice.Line] {
+            let order = Dictionary(uniqueKeysWithValues: CostCategory.allCases.enumerated().map { ($1, $0) })
+            return lines.sorted {
+                (order[$0.unit.category] ?? 0, $0.unit.priceKey) < (order[$1.unit.category] ?? 0, $1.unit.priceKey)
+            }
         }
 
         func describe(_ c: PriceConstraint?) -> String {
