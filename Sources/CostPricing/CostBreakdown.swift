@@ -38,6 +38,8 @@ public struct CostBreakdown: Sendable, Hashable {
 
     /// The provider and model the price came from.
     public var model: ModelIdentity
+    /// The price that was used (after the timestamp and the service tier chose it); `nil` when unpriced.
+    public var price: ModelPrice?
     /// The service tier asked for.
     public var serviceTier: ServiceTier = .standard
     /// Whether a price was found; when `false`, amounts are zero and ``unpricedReason`` says why.

@@ -57,7 +57,9 @@ public struct CostEngine: Sendable {
     ) throws -> CostBreakdown {
         if tier == .standard, let plan = model.singlePlan {
             // one price for all time, standard tier: no date or variant to resolve
-            return try CostEngine.compute(usage, plan: plan, model: model.identity)
+            var breakdown = try CostEngine.compute(usage, plan: plan, model: model.identity)
+            breakdown.price = ModelPrice(plan: plan)
+            return breakdown
         }
         let entry = model.model
         let price: ModelPrice?
@@ -73,6 +75,7 @@ public struct CostEngine: Sendable {
         }
         var breakdown = try CostEngine.compute(usage, price: price, model: model.identity)
         breakdown.serviceTier = tier
+        breakdown.price = price
         return breakdown
     }
 

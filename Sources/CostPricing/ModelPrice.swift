@@ -118,6 +118,10 @@ public struct ModelPrice: Sendable, Hashable {
         self.plan = PricePlan(lines: lines)
     }
 
+    init(plan: PricePlan) {
+        self.plan = plan
+    }
+
     /// The price of one key, if priced.
     public subscript(priceKey: String) -> PriceValue? {
         lines.first { $0.unit.priceKey == priceKey }?.value

@@ -151,4 +151,20 @@ struct CostEngineTests {
         let price = try #require(try catalog.resolve(model: "acme-cache").model.standardPrice(at: Date()))
         #expect(CostEngine.unpricedKinds(usage, price: price) == [.webSearches])
     }
+
+    @Test("a breakdown carries the price that was used; ModelRef names a model")
+    func priceUsed() throws {
+        let engine = CostEngine(catalog: try Self.catalog())
+        let usage = Usage(inputTokens: 1_000_000)
+        let b = try engine.cost(usage, model: ModelRef(provider: "acme_ai", model: "acme-history"), at: Timestamp.parse("2026-07-01"))
+        #expect(b.price?["input_mtok"] == PriceValue(base: Self.m("5")))
+        let batch = try engine.cost(usage, model: "acme-tiers", tier: .batch)
+        #expect(batch.price?["input_mtok"] == PriceValue(base: Self.m("1")))
+        #expect(batch.price?["requests_kcount"] == PriceValue(base: Self.m("1")))
+        let single = try engine.cost(usage, model: "acme-tiered")
+        #expect(single.price?["input_mtok"]?.tiers.first?.start == 200_000)
+        #expect(try engine.cost(usage, model: "acme-free").price == nil)
+        let ref: ModelRef = "acme-tiers"
+        #expect(try engine.catalog.resolve(ref).model.id == "acme-tiers")
+    }
 }
