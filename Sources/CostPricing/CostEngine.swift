@@ -166,7 +166,10 @@ public struct CostEngine: Sendable {
     }
 
     static func negativeLeaf(_ line: ModelPrice.Line, usage: Usage, lines: [ModelPrice.Line]) -> PricingError {
-        let whole = usage.value(at: line.slot)
+        let whole = line.unit.kind == .requests ? usage.requests : usage.value(at: line.slot)
+        if whole < 0 {
+            return PricingError(code: .invalidUsage, message: "usage count \(line.unit.kind) is negative (\(whole)); counts must be 0 or more")
+        }
         let parts = line.descendants.map { lines[$0].unit.kind }.filter { usage[$0] > 0 }
         let detail = parts.map { "\($0) (\(usage[$0]))" }.joined(separator: " + ")
         return PricingError(

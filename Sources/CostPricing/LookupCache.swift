@@ -114,6 +114,7 @@ final class LockedLookupCache: @unchecked Sendable {
     /// The fast path: a hit on the identity of the strings, without hashing their bytes.
     @inline(__always)
     func findIdentical(model: String, provider: String?) -> ResolvedModel? {
+        guard IdentityTable.isSupported else { return nil }
         let key = IdentityTable.Key(model: model, provider: provider)
         lock.lock()
         defer { lock.unlock() }
@@ -124,11 +125,13 @@ final class LockedLookupCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         table.insert(model: model, provider: provider, hash: hash, value: value)
+        guard IdentityTable.isSupported else { return }
         identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value)
     }
 
     /// Records that these string values (found by content) resolve to `value`.
     func remember(model: String, provider: String?, value: ResolvedModel) {
+        guard IdentityTable.isSupported else { return }
         lock.lock()
         defer { lock.unlock() }
         identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value)
@@ -137,6 +140,8 @@ final class LockedLookupCache: @unchecked Sendable {
 
 /// Open addressing on the raw words of the key strings; entries retain their strings.
 struct IdentityTable {
+    /// The identity key reads a `String` as two 64-bit words: only where that is its layout.
+    static let isSupported = MemoryLayout<String>.size == 16
     struct Key: Equatable {
         var m0: UInt64, m1: UInt64, p0: UInt64, p1: UInt64
 

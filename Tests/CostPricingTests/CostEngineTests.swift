@@ -140,6 +140,8 @@ struct CostEngineTests {
         #expect(error?.code == .invalidUsage)
         #expect(error?.message.contains("cache_read_tokens (20)") == true)
         #expect(throws: PricingError.self) { try Usage(inputTokens: -1).validate() }
+        let negative = #expect(throws: PricingError.self) { try engine.cost(Usage(inputTokens: -5), model: "acme-tiered") }
+        #expect(negative?.message == "usage count input_tokens is negative (-5); counts must be 0 or more")
         #expect(throws: PricingError.self) { try Usage(outputTokens: 1, reasoningTokens: 2).validate() }
     }
 

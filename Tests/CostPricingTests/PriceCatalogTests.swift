@@ -54,6 +54,24 @@ struct PriceCatalogTests {
         #expect(a.model === b.model)
     }
 
+    @Test("the lookup cache stays exact across many distinct String values of the same ids")
+    func cacheIdentity() throws {
+        let catalog = try PriceCatalog.bundled()
+        let ids = ["claude-3-5-sonnet-20241022", "gemini-2.5-pro-preview-05-06", "gpt-4o-2024-08-06"]
+        let want = try ids.map { try catalog.resolve(model: $0).model.id }
+        // fresh heap strings every time: fills the identity table past its bound and back
+        for i in 0..<40_000 {
+            let k = i % ids.count
+            let fresh = String(ids[k].utf8.map { Character(Unicode.Scalar($0)) })
+            let provider: String? = i % 5 == 0 ? "\(i % 2 == 0 ? "" : "")" + ["anthropic", "google", "openai"][k] : nil
+            let got = try catalog.resolve(model: fresh, provider: provider)
+            if got.model.id != want[k] {
+                Issue.record("\(fresh) resolved to \(got.model.id), want \(want[k])")
+                break
+            }
+        }
+    }
+
     @Test("user overrides win over bundled prices; private and local models can be added")
     func overrides() throws {
         let bundled = try PriceCatalog.bundled()
