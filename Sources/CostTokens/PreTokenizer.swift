@@ -57,9 +57,30 @@ struct PreTokenizer {
     }
 
     /// End of the ASCII run of `mask` scalars from `i`, or `nil` if it stops at a non-ASCII byte.
+    /// Runs of letters of either case (cl100k) are tested eight bytes at a time while eight
+    /// remain; o200k's upper- and lower-case runs measured slower that way (callgrind).
     @inline(__always)
     private func asciiRun(from i: Int, matching mask: UInt8) -> Int? {
         var j = i
+        if mask == ScalarClass.letter {
+            // Per byte, without carries between bytes (high bits cleared before adding), the high
+            // bit of `(y & 0x7F) + (0x80 - c)` is set iff `y & 0x7F >= c`; `y = x | 0x20` folds case.
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let high: UInt64 = 0x8080_8080_8080_8080
+            let raw = UnsafeRawPointer(text)
+            while j + 8 <= end {
+                let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                let y = (x | 0x20 &* ones) & ~high
+                let atLeastA = (y &+ (0x80 - 0x61) &* ones) & ~x & high
+                let pastZ = (y &+ (0x80 - 0x7B) &* ones) & high
+                let misses = ~(atLeastA & ~pastZ) & high
+                if misses != 0 {
+                    j += misses.trailingZeroBitCount >> 3
+                    return text[j] >= 0x80 ? nil : j
+                }
+                j += 8
+            }
+        }
         while j < end {
             let b = text[j]
             if b >= 0x80 { return nil }
