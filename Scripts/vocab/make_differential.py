@@ -8,6 +8,11 @@ encode_ordinary (special-token strings are plain text). Needs `pip install tikto
 The committed fixture Tests/CostTokensTests/Vectors/differential.jsonl was made with
     make_differential.py Tests/CostTokensTests/Vectors/differential.jsonl 4000 1
 and a larger run can be checked with COSTTOKENS_DIFFERENTIAL=/path/to/file.jsonl swift test.
+
+       make_differential.py --exhaustive LENGTH OUT.jsonl
+
+writes every string of up to LENGTH scalars over a 17-scalar alphabet around the scanner's
+ASCII/non-ASCII boundaries; Tests/CostTokensTests/Vectors/exhaustive.jsonl is LENGTH 3.
 """
 import json
 import random
@@ -82,7 +87,27 @@ def make_text(r: random.Random) -> str:
     return "".join(f(r) for f in parts)
 
 
+EXHAUSTIVE_ALPHABET = "aZ1 '\t\n\r/.s\u00e9\u00c9\u0301\u00a0\u0660L"
+
+
+def exhaustive(out: str, length: int) -> int:
+    """Every string of 1...length scalars over EXHAUSTIVE_ALPHABET (the scanner's boundaries)."""
+    import itertools
+
+    cl100k = get_encoding("cl100k_base")
+    o200k = get_encoding("o200k_base")
+    with open(out, "w", encoding="utf-8") as f:
+        for n in range(1, length + 1):
+            for chars in itertools.product(EXHAUSTIVE_ALPHABET, repeat=n):
+                text = "".join(chars)
+                record = {"text": text, "cl100k_base": cl100k.encode_ordinary(text), "o200k_base": o200k.encode_ordinary(text)}
+                f.write(json.dumps(record, ensure_ascii=True) + "\n")
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--exhaustive":
+        return exhaustive(sys.argv[3], int(sys.argv[2]))
     out = sys.argv[1]
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1

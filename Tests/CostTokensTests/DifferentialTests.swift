@@ -39,6 +39,12 @@ struct DifferentialTests {
         try Self.check(url, label: "differential")
     }
 
+    @Test("exhaustive.jsonl: every string of up to 3 scalars over the scanner's boundary alphabet")
+    func exhaustiveShortStrings() throws {
+        let url = try #require(Bundle.module.url(forResource: "exhaustive", withExtension: "jsonl", subdirectory: "Vectors"))
+        try Self.check(url, label: "exhaustive")
+    }
+
     /// A larger corpus made on demand:
     /// `python Scripts/vocab/make_differential.py /tmp/diff.jsonl 200000 7`, then
     /// `COSTTOKENS_DIFFERENTIAL=/tmp/diff.jsonl swift test`.
