@@ -36,18 +36,62 @@ public struct CostBreakdown: Sendable, Hashable {
     /// The whole cost.
     public var total: Money = .zero
 
-    /// The provider and model the price came from.
-    public var model: ModelIdentity
-    /// The price that was used (after the timestamp and the service tier chose it); `nil` when unpriced.
-    public var price: ModelPrice?
     /// The service tier asked for.
     public var serviceTier: ServiceTier = .standard
     /// Whether a price was found; when `false`, amounts are zero and ``unpricedReason`` says why.
     public var isPriced: Bool = true
-    public var unpricedReason: String?
+
+    /// Where the cost came from, behind one reference: a breakdown is copied on the engine's hot
+    /// path, and the resolved model shares one context across all its standard-tier breakdowns.
+    final class Context: Sendable {
+        let model: ModelIdentity
+        let price: ModelPrice?
+        let unpricedReason: String?
+        init(model: ModelIdentity, price: ModelPrice?, unpricedReason: String?) {
+            self.model = model
+            self.price = price
+            self.unpricedReason = unpricedReason
+        }
+    }
+
+    var context: Context
+
+    /// The provider and model the price came from.
+    public var model: ModelIdentity {
+        get { context.model }
+        set { context = Context(model: newValue, price: context.price, unpricedReason: context.unpricedReason) }
+    }
+    /// The price that was used (after the timestamp and the service tier chose it); `nil` when unpriced.
+    public var price: ModelPrice? {
+        get { context.price }
+        set { context = Context(model: context.model, price: newValue, unpricedReason: context.unpricedReason) }
+    }
+    /// Why there is no price, for an unpriced breakdown.
+    public var unpricedReason: String? {
+        get { context.unpricedReason }
+        set { context = Context(model: context.model, price: context.price, unpricedReason: newValue) }
+    }
 
     public init(model: ModelIdentity) {
-        self.model = model
+        self.context = Context(model: model, price: nil, unpricedReason: nil)
+    }
+
+    init(context: Context) {
+        self.context = context
+    }
+
+    public static func == (a: CostBreakdown, b: CostBreakdown) -> Bool {
+        a.input == b.input && a.cacheRead == b.cacheRead && a.cacheWrite == b.cacheWrite && a.output == b.output
+            && a.reasoning == b.reasoning && a.units == b.units && a.fees == b.fees && a.inputTotal == b.inputTotal
+            && a.outputTotal == b.outputTotal && a.total == b.total && a.serviceTier == b.serviceTier
+            && a.isPriced == b.isPriced && a.model == b.model && a.price == b.price && a.unpricedReason == b.unpricedReason
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(total)
+        hasher.combine(model)
+        hasher.combine(serviceTier)
+        hasher.combine(isPriced)
     }
 
     /// An unpriced result: the model is known (or named) but has no price.

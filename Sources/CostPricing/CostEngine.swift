@@ -57,9 +57,7 @@ public struct CostEngine: Sendable {
     ) throws -> CostBreakdown {
         if tier == .standard, let plan = model.singlePlan {
             // one price for all time, standard tier: no date or variant to resolve
-            var breakdown = try CostEngine.compute(usage, plan: plan, model: model.identity)
-            breakdown.price = ModelPrice(plan: plan)
-            return breakdown
+            return try CostEngine.compute(usage, plan: plan, context: model.standardContext)
         }
         let entry = model.model
         let price: ModelPrice?
@@ -73,9 +71,9 @@ public struct CostEngine: Sendable {
             b.serviceTier = tier
             return b
         }
-        var breakdown = try CostEngine.compute(usage, price: price, model: model.identity)
+        var breakdown = try CostEngine.compute(
+            usage, plan: price.plan, context: CostBreakdown.Context(model: model.identity, price: price, unpricedReason: nil))
         breakdown.serviceTier = tier
-        breakdown.price = price
         return breakdown
     }
 
@@ -84,11 +82,12 @@ public struct CostEngine: Sendable {
     /// - throws: ``PricingError`` `.invalidUsage` when a part exceeds its whole (cache reads above
     ///   input tokens), `.overflow`.
     public static func compute(_ usage: Usage, price: ModelPrice, model: ModelIdentity) throws -> CostBreakdown {
-        try compute(usage, plan: price.plan, model: model)
+        try compute(usage, plan: price.plan, context: CostBreakdown.Context(model: model, price: price, unpricedReason: nil))
     }
 
-    static func compute(_ usage: Usage, plan: PricePlan, model: ModelIdentity) throws -> CostBreakdown {
-        var breakdown = CostBreakdown(model: model)
+    @inline(__always)
+    static func compute(_ usage: Usage, plan: PricePlan, context: CostBreakdown.Context) throws -> CostBreakdown {
+        var breakdown = CostBreakdown(context: context)
         let inputTokens = usage.inputTokens
         let hasOther = !usage.other.isEmpty
         var total: Int128 = 0
@@ -155,7 +154,7 @@ public struct CostEngine: Sendable {
                 outputTotal &+= amount.units
             }
             let (sum, overflow) = total.addingReportingOverflow(amount.units)
-            guard !overflow else { throw PricingError.overflow("total of \(model)") }
+            guard !overflow else { throw PricingError.overflow("total of \(context.model)") }
             total = sum
         }
         // the parts of a checked total cannot overflow

@@ -343,6 +343,11 @@ public final class ResolvedModel: Sendable {
         self.viaFallback = viaFallback
         self.pricedFor = pricedFor
         self.identity = pricedFor.map { ModelIdentity(provider: $0, model: model.id, source: model.source) } ?? model.identity
-        self.singlePlan = model.prices.count == 1 && model.prices[0].constraint == nil ? model.prices[0].price.plan : nil
+        let single = model.prices.count == 1 && model.prices[0].constraint == nil ? model.prices[0].price : nil
+        self.singlePlan = single?.plan
+        self.standardContext = CostBreakdown.Context(model: identity, price: single, unpricedReason: nil)
     }
+
+    /// The breakdown context shared by every standard-tier cost of a single-price model.
+    let standardContext: CostBreakdown.Context
 }
