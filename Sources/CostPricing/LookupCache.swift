@@ -145,6 +145,12 @@ struct IdentityTable {
     struct Key: Equatable {
         var m0: UInt64, m1: UInt64, p0: UInt64, p1: UInt64
 
+        static let empty = Key(m0: 0, m1: 0, p0: 0, p1: 0)
+
+        init(m0: UInt64, m1: UInt64, p0: UInt64, p1: UInt64) {
+            (self.m0, self.m1, self.p0, self.p1) = (m0, m1, p0, p1)
+        }
+
         @inline(__always)
         init(model: String, provider: String?) {
             (m0, m1) = Self.words(model)
@@ -167,51 +173,56 @@ struct IdentityTable {
         }
     }
 
-    private struct Entry {
+    /// A slot: the key and the answer side by side, so a hit reads one cache line. An all-zero
+    /// key marks an empty slot (no `String` value is two zero words).
+    private struct Slot {
         var key: Key
-        var model: String  // kept alive so that the words in `key` keep naming these bytes
-        var provider: String?
-        var value: ResolvedModel
+        var value: ResolvedModel?
     }
 
     /// At most this many slots (half of them used): distinct string values beyond that start the table over.
     static let maxCapacity = 1 << 15
-    private var keys: [Key?] = Array(repeating: nil, count: 1024)
-    private var entries: [Entry?] = Array(repeating: nil, count: 1024)
+    private var slots: [Slot] = Array(repeating: Slot(key: .empty, value: nil), count: 1024)
+    /// The key strings, kept alive so that the words in each key keep naming these bytes.
+    private var owners: [(String, String?)] = []
     private var count = 0
 
     @inline(__always)
     func find(_ key: Key) -> ResolvedModel? {
-        let mask = keys.count - 1
-        var i = key.hash & mask
-        while let k = keys[i] {
-            if k == key { return entries[i]?.value }
-            i = (i + 1) & mask
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var i = key.hash & mask
+            while slots[i].key != .empty {
+                if slots[i].key == key { return slots[i].value }
+                i = (i + 1) & mask
+            }
+            return nil
         }
-        return nil
     }
 
     mutating func insert(_ key: Key, model: String, provider: String?, value: ResolvedModel) {
-        guard find(key) == nil else { return }
-        if (count + 1) * 2 > keys.count {
-            if keys.count >= IdentityTable.maxCapacity {
+        guard key != .empty, find(key) == nil else { return }
+        if (count + 1) * 2 > slots.count {
+            if slots.count >= IdentityTable.maxCapacity {
                 // bounded: start over (the content table still has every id)
-                keys = Array(repeating: nil, count: keys.count)
-                entries = Array(repeating: nil, count: entries.count)
+                slots = Array(repeating: Slot(key: .empty, value: nil), count: slots.count)
+                owners = []
                 count = 0
             } else {
-                let old = zip(keys, entries).compactMap { k, e in k.flatMap { k in e.map { (k, $0) } } }
-                keys = Array(repeating: nil, count: keys.count * 2)
-                entries = Array(repeating: nil, count: entries.count * 2)
-                count = 0
-                for (k, e) in old { insert(k, model: e.model, provider: e.provider, value: e.value) }
+                let old = slots.filter { $0.key != .empty }
+                slots = Array(repeating: Slot(key: .empty, value: nil), count: slots.count * 2)
+                for slot in old { place(slot) }
             }
         }
-        let mask = keys.count - 1
-        var i = key.hash & mask
-        while keys[i] != nil { i = (i + 1) & mask }
-        keys[i] = key
-        entries[i] = Entry(key: key, model: model, provider: provider, value: value)
+        owners.append((model, provider))
+        place(Slot(key: key, value: value))
         count += 1
+    }
+
+    private mutating func place(_ slot: Slot) {
+        let mask = slots.count - 1
+        var i = slot.key.hash & mask
+        while slots[i].key != .empty { i = (i + 1) & mask }
+        slots[i] = slot
     }
 }
