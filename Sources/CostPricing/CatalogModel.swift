@@ -66,20 +66,24 @@ public final class CatalogModel: Sendable, CustomStringConvertible {
     /// The price in force at `date` (UTC), without variants; `nil` for an unpriced model.
     @inline(__always)
     public func standardPrice(at date: Date) -> ModelPrice? {
+        standardPriceIndex(at: date).map { prices[$0].price }
+    }
+
+    /// The index in ``prices`` of the price in force at `date`: the last whose constraint holds,
+    /// else the first; `nil` for an unpriced model.
+    @inline(__always)
+    func standardPriceIndex(at date: Date) -> Int? {
         switch prices.count {
         case 0: return nil
-        case 1: return prices[0].price
+        case 1: return 0
         default:
             var i = prices.count - 1
             while i >= 0 {
-                if let c = prices[i].constraint {
-                    if c.isActive(at: date) { return prices[i].price }
-                } else {
-                    return prices[i].price
-                }
+                guard let c = prices[i].constraint else { return i }
+                if c.isActive(at: date) { return i }
                 i -= 1
             }
-            return prices[0].price
+            return 0
         }
     }
 

@@ -55,11 +55,14 @@ public struct CostEngine: Sendable {
     public func cost(
         _ usage: Usage, model: ResolvedModel, at date: Date = Date(), tier: ServiceTier = .standard
     ) throws -> CostBreakdown {
-        if tier == .standard, let plan = model.singlePlan {
-            // one price for all time, standard tier: no date or variant to resolve
-            return try CostEngine.compute(usage, plan: plan, context: model.standardContext)
-        }
         let entry = model.model
+        if tier == .standard || model.viaFallback, let index = entry.standardPriceIndex(at: date) {
+            // standard prices: a context and a plan prepared when the model was resolved
+            let (context, plan) = model.standard[index]
+            var breakdown = try plan._withUnsafeGuaranteedRef { try CostEngine.compute(usage, plan: $0, context: context) }
+            breakdown.serviceTier = tier
+            return breakdown
+        }
         let price: ModelPrice?
         if tier == .standard || model.viaFallback {
             price = entry.standardPrice(at: date)

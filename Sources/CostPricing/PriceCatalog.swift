@@ -332,10 +332,9 @@ public final class ResolvedModel: Sendable {
 
     /// The provider (the one asked for, when priced through a fallback), model and source.
     public let identity: ModelIdentity
-    /// The compiled price when the model has exactly one price for all time: the engine's fast path.
-    // unowned(unsafe): `model` (a strong `let`) owns its prices and so this plan for as long as this
-    // object lives; reading it takes no reference count on the hot path.
-    unowned(unsafe) let singlePlan: PricePlan?
+    /// For each of the model's prices (standard tier), the breakdown context every cost priced at
+    /// it shares, and its compiled plan: the engine's fast path allocates nothing per request.
+    let standard: [(context: CostBreakdown.Context, plan: Unmanaged<PricePlan>)]
 
     init(model: CatalogModel, requested: String, viaFallback: Bool = false, pricedFor: String? = nil) {
         self.model = model
@@ -343,11 +342,12 @@ public final class ResolvedModel: Sendable {
         self.viaFallback = viaFallback
         self.pricedFor = pricedFor
         self.identity = pricedFor.map { ModelIdentity(provider: $0, model: model.id, source: model.source) } ?? model.identity
-        let single = model.prices.count == 1 && model.prices[0].constraint == nil ? model.prices[0].price : nil
-        self.singlePlan = single?.plan
-        self.standardContext = CostBreakdown.Context(model: identity, price: single, unpricedReason: nil)
+        let identity = self.identity
+        // Unmanaged without a retain: each context holds its price, which holds the plan, for as
+        // long as this object (and so `standard`) lives.
+        self.standard = model.prices.map { conditional in
+            (CostBreakdown.Context(model: identity, price: conditional.price, unpricedReason: nil),
+             Unmanaged.passUnretained(conditional.price.plan))
+        }
     }
-
-    /// The breakdown context shared by every standard-tier cost of a single-price model.
-    let standardContext: CostBreakdown.Context
 }
