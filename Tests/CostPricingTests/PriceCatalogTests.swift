@@ -72,6 +72,33 @@ struct PriceCatalogTests {
         }
     }
 
+    @Test("pricing from many threads at once gives the single-threaded answers")
+    func concurrent() async throws {
+        let catalog = try PriceCatalog(contentsOf: try #require(PriceCatalog.bundledCatalogURL))  // a fresh, empty cache
+        let engine = CostEngine(catalog: catalog)
+        let ids = ["gpt-4o", "claude-sonnet-4-20250514", "gemini-2.5-pro", "openai/gpt-4.1-mini", "deepseek-chat",
+                   "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "mistral-large-latest", "gpt-4o-mini"]
+        let usage = Usage(inputTokens: 300_000, outputTokens: 2_000, cacheReadTokens: 100_000)
+        let at = try Timestamp.parse("2026-11-01T12:00:00Z")
+        let want = try ids.map { try CostEngine(catalog: PriceCatalog.bundled()).cost(usage, model: $0, at: at).total }
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var bad = 0
+                    for i in 0..<2_000 {
+                        let k = (i + worker) % ids.count
+                        // fresh strings half of the time: both cache levels are exercised
+                        let id = i % 2 == 0 ? ids[k] : String(ids[k].utf8.map { Character(Unicode.Scalar($0)) })
+                        if try engine.cost(usage, model: id, at: at).total != want[k] { bad += 1 }
+                    }
+                    return bad
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test("user overrides win over bundled prices; private and local models can be added")
     func overrides() throws {
         let bundled = try PriceCatalog.bundled()
