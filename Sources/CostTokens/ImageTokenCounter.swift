@@ -107,7 +107,7 @@ public enum ImageTokenCounter {
     /// not scaled, the documented examples (200 × 200 ≈ 54, 1000 × 1000 ≈ 1334, 1092 × 1092 ≈ 1590)
     /// round the quotient up, so the range is the quotient rounded down to rounded up; for a scaled
     /// image, each scaled side may differ by a pixel; for an image scaled by the area limit, the
-    /// range also covers 1533 tokens (1.15 megapixels, the size Anthropic recommends) to 1639
+    /// range also covers 1533 tokens (1.15 megapixels, the size Anthropic recommends) to 1640
     /// tokens (784 × 1568, the largest size in Anthropic's table of sizes that are not scaled).
     ///
     /// For example, 1000 × 1000 is 1334 (1333...1334) and 200 × 200 is 54.

@@ -111,6 +111,9 @@ struct ImageTokenCounterTests {
         let thin = try ImageTokenCounter.anthropic(width: 100_000, height: 1)
         #expect(thin.count == 3 && thin.lower <= 2 && thin.upper >= 4)
         #expect(try ImageTokenCounter.anthropic(width: 1, height: 100_000) == thin)
+        // The area limit: 10000 × 10000 → 1095 × 1095, 1199025 / 750 = 1598.7.
+        let huge = try ImageTokenCounter.anthropic(width: 10_000, height: 10_000)
+        #expect(huge.count == 1599 && huge.lower == 1533 && huge.upper == 1640)
     }
 
     @Test(
@@ -121,7 +124,7 @@ struct ImageTokenCounterTests {
         let estimate = try ImageTokenCounter.anthropic(width: width, height: height)
         #expect(estimate.count <= 1600 && estimate.count >= 1580)
         // The range covers 1.15 megapixels and the largest size of Anthropic's table (784 × 1568).
-        #expect(estimate.lower <= 1533 && estimate.upper >= 1639)
+        #expect(estimate.lower <= 1533 && estimate.upper >= 1640)
         #expect(!estimate.isExact)
     }
 
