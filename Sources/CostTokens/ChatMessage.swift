@@ -33,7 +33,7 @@ public struct ChatMessage: Sendable, Hashable {
 /// For example:
 ///
 /// ```swift
-/// let format = try #require(ChatMessageFormat(model: "gpt-4o-2024-08-06"))  // 3, 1, 3
+/// let format = ChatMessageFormat(model: "gpt-4o-2024-08-06")  // .standard: 3, 1, 3
 /// ```
 public struct ChatMessageFormat: Sendable, Hashable {
     /// Tokens added for every message (`<|start|>`, the role separator, `<|end|>`).
