@@ -12,7 +12,7 @@ struct Costctl: AsyncParsableCommand {
             own overrides on top. Exit codes: 0 success, 1 error, 2 invalid usage, 3 a budget or quota said no.
             """,
         version: CostctlVersion.string,
-        subcommands: [CostCommand.self, TokensCommand.self, PricingCommand.self, DoctorCommand.self]
+        subcommands: [CostCommand.self, EstimateCommand.self, TokensCommand.self, PricingCommand.self, DoctorCommand.self]
     )
 
     /// Runs the command and maps errors to the exit codes of ARCHITECTURE.md:

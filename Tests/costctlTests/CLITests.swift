@@ -229,3 +229,34 @@ struct TokensCLITests {
         #expect(r.stderr.contains("byte offset 1"))
     }
 }
+
+@Suite("costctl estimate")
+struct EstimateCLITests {
+    @Test("exact prompt tokens and the cost range, for text and chat messages")
+    func estimate() throws {
+        let cli = try CLI()
+        let text = try cli.run(["estimate", "--model", "gpt-4o", "--prompt", "-", "--max-output", "500", "--json"], stdin: "hello world")
+        #expect(text.status == 0, "\(text.stderr)")
+        let t = try text.json()
+        #expect(t["input_tokens"] as? Int == 2)
+        #expect(t["exact"] as? Bool == true)
+        let low = try #require(t["min_usd"] as? String)
+        let high = try #require(t["max_usd"] as? String)
+        #expect(Decimal(string: low)! < Decimal(string: high)!)
+        let messages = cli.home.appendingPathComponent("m.json")
+        try Data(#"[{"role": "system", "content": "You are terse."}, {"role": "user", "content": "hello world"}]"#.utf8).write(to: messages)
+        let chat = try cli.run(["estimate", "--model", "gpt-4o", "--prompt", messages.path, "--chat", "--json"])
+        #expect(chat.status == 0)
+        #expect(try chat.json()["input_tokens"] as? Int == 17)
+        #expect(try chat.json()["method"] as? String == "openai-chat-o200k_base")
+    }
+
+    @Test("models without an exact tokenizer are refused, not guessed")
+    func refused() throws {
+        let r = try CLI().run(["estimate", "--model", "claude-sonnet-4-20250514", "--prompt", "-"], stdin: "hello")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no exact tokenizer"))
+        let bad = try CLI().run(["estimate", "--model", "gpt-4o", "--prompt", "-", "--chat"], stdin: "not json")
+        #expect(bad.status == 2)
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import CostControl
+import Foundation
+
+struct EstimateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimate",
+        abstract: "Tokens and the cost range of a request before it is sent.",
+        discussion: """
+            Counts the prompt's tokens exactly (OpenAI models: cl100k_base, o200k_base) and prices the
+            request with no output (the minimum) and with --max-output tokens of output (the maximum).
+            With --chat the file is a JSON array of messages [{"role": "user", "content": "…", "name": "…"}]
+            and OpenAI's per-message and reply-priming tokens are counted.
+
+            Examples:
+              costctl estimate --model gpt-4o --prompt prompt.txt --max-output 800
+              costctl estimate --model gpt-4.1-mini --prompt messages.json --chat --max-output 2000 --json
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Model id as you call it.", valueName: "model"))
+    var model: String
+
+    @Option(help: ArgumentHelp("Provider id or alias.", valueName: "provider"))
+    var provider: String?
+
+    @Option(help: ArgumentHelp("The prompt: a UTF-8 text file, or '-' for standard input.", valueName: "file"))
+    var prompt: String
+
+    @Flag(help: "The prompt file is a JSON array of chat messages.")
+    var chat = false
+
+    @Option(name: .customLong("max-output"), help: ArgumentHelp("The request's output limit (max_tokens): the upper end of the range.", valueName: "n"))
+    var maxOutput: Int?
+
+    @Option(help: ArgumentHelp("Service tier.", valueName: "tier"))
+    var tier: ServiceTier = .standard
+
+    func validate() throws {
+        if let maxOutput, maxOutput < 0 { throw ValidationError("--max-output must be 0 or more (got \(maxOutput))") }
+        if prompt != "-", !FileManager.default.fileExists(atPath: prompt) { throw ValidationError("--prompt \(prompt): no such file") }
+    }
+
+    struct Report: Encodable {
+        var provider: String
+        var model: String
+        var inputTokens: Int
+        var inputTokensLower: Int
+        var inputTokensUpper: Int
+        var exact: Bool
+        var method: String
+        var maxOutputTokens: Int?
+        var minUSD: String
+        var maxUSD: String?
+        var priced: Bool
+        var unpricedReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case provider, model, exact, method, priced
+            case inputTokens = "input_tokens"
+            case inputTokensLower = "input_tokens_lower"
+            case inputTokensUpper = "input_tokens_upper"
+            case maxOutputTokens = "max_output_tokens"
+            case minUSD = "min_usd"
+            case maxUSD = "max_usd"
+            case unpricedReason = "unpriced_reason"
+        }
+    }
+
+    func run() async throws {
+        let data = prompt == "-" ? FileHandle.standardInput.readDataToEndOfFile() : (FileManager.default.contents(atPath: prompt) ?? Data())
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ControlError(code: .invalidInput, message: "--prompt \(prompt) is not valid UTF-8")
+        }
+        let input: RequestEstimator.Prompt
+        if chat {
+            struct Message: Decodable {
+                var role: String
+                var content: String
+                var name: String?
+            }
+            do {
+                input = .chat(try JSONDecoder().decode([Message].self, from: data).map { ChatMessage(role: $0.role, content: $0.content, name: $0.name) })
+            } catch {
+                throw ControlError(code: .invalidInput, message: "--chat: \(prompt) is not a JSON array of {\"role\", \"content\"[, \"name\"]} messages")
+            }
+        } else {
+            input = .text(text)
+        }
+        let estimator = RequestEstimator(engine: CostEngine(catalog: try global.catalog()))
+        let e = try estimator.estimate(prompt: input, model: model, provider: provider, maxOutputTokens: maxOutput, tier: tier)
+        let report = Report(
+            provider: e.minimum.model.provider, model: e.minimum.model.model, inputTokens: e.inputTokens.count,
+            inputTokensLower: e.inputTokens.lower, inputTokensUpper: e.inputTokens.upper, exact: e.inputTokens.isExact,
+            method: e.inputTokens.method, maxOutputTokens: maxOutput, minUSD: e.minimum.total.decimalString,
+            maxUSD: e.maximum?.total.decimalString, priced: e.minimum.isPriced, unpricedReason: e.minimum.unpricedReason)
+        if global.json { return try Output.json(report) }
+        Output.line("Model   \(e.minimum.model) (\(e.minimum.model.source)), \(tier) tier")
+        Output.line("Input   \(Output.count(e.inputTokens.count)) tokens" + (e.inputTokens.isExact ? " (exact, \(e.inputTokens.method))" : " (estimate \(Output.count(e.inputTokens.lower))–\(Output.count(e.inputTokens.upper)), \(e.inputTokens.method))"))
+        guard e.minimum.isPriced else {
+            Output.line("Cost    unpriced: \(e.minimum.unpricedReason ?? "no price")")
+            return
+        }
+        if let maximum = e.maximum {
+            Output.line("Cost    \(e.minimum.total.display(maxPlaces: 8)) – \(maximum.total.display(maxPlaces: 8)) (0 to \(Output.count(maxOutput ?? 0)) output tokens)")
+        } else {
+            Output.line("Cost    at least \(e.minimum.total.display(maxPlaces: 8)) for the input; --max-output N gives the upper end")
+        }
+    }
+}
