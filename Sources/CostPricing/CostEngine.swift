@@ -56,19 +56,23 @@ public struct CostEngine: Sendable {
         _ usage: Usage, model: ResolvedModel, at date: Date = Date(), tier: ServiceTier = .standard
     ) throws -> CostBreakdown {
         let entry = model.model
-        if tier == .standard || model.viaFallback, let index = entry.standardPriceIndex(at: date) {
-            // standard prices: a context and a plan prepared when the model was resolved
+        // Standard prices (and any price borrowed from a fallback provider, where variants do not
+        // apply): a context and a plan prepared when the model was resolved. `case`, not `==`:
+        // for a String-backed enum `==` can resolve to the raw-value comparison.
+        let standard: Bool
+        if case .standard = tier { standard = true } else { standard = model.viaFallback }
+        if standard {
+            guard let index = entry.standardPriceIndex(at: date) else {
+                var b = CostBreakdown.unpriced(model.identity, reason: entry.unpricedReason ?? "no price for \(entry)")
+                b.serviceTier = tier
+                return b
+            }
             let (context, plan) = model.standard[index]
             var breakdown = try plan._withUnsafeGuaranteedRef { try CostEngine.compute(usage, plan: $0, context: context) }
-            breakdown.serviceTier = tier
+            if case .standard = tier {} else { breakdown.serviceTier = tier }
             return breakdown
         }
-        let price: ModelPrice?
-        if tier == .standard || model.viaFallback {
-            price = entry.standardPrice(at: date)
-        } else {
-            price = entry.price(at: date, context: tier.context)
-        }
+        let price = entry.price(at: date, context: tier.context)
         guard let price else {
             var b = CostBreakdown.unpriced(model.identity, reason: entry.unpricedReason ?? "no price for \(entry)")
             b.serviceTier = tier
