@@ -172,7 +172,7 @@ public struct CostEngine: Sendable {
     }
 
     static func negativeLeaf(_ line: ModelPrice.Line, usage: Usage, lines: [ModelPrice.Line]) -> PricingError {
-        let whole = line.unit.kind == .requests ? usage.requests : usage.value(at: line.slot)
+        let whole = usage[line.unit.kind]
         if whole < 0 {
             return PricingError(code: .invalidUsage, message: "usage count \(line.unit.kind) is negative (\(whole)); counts must be 0 or more")
         }
@@ -191,8 +191,8 @@ public struct CostEngine: Sendable {
         var result: [CostLine] = []
         var leaves = [Int](repeating: 0, count: price.lines.count)
         for (i, line) in price.lines.enumerated() {
-            var count = line.slot == .requests ? usage.requests : usage.value(at: line.slot)
-            if line.slot != .requests {
+            var count = usage[line.unit.kind]
+            if line.unit.kind != .requests {
                 for d in line.descendants { count -= leaves[d] }
                 if count < 0 { throw negativeLeaf(line, usage: usage, lines: price.lines) }
             }

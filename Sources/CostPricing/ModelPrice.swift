@@ -59,16 +59,14 @@ public struct ModelPrice: Sendable, Hashable {
     public struct Line: Sendable, Hashable {
         public let unit: UnitDefinition
         public let value: PriceValue
-        let slot: UsageSlot
         let descendants: [Int]
         let category: CostCategory
         let isInput: Bool
         let isOutput: Bool
 
-        init(unit: UnitDefinition, value: PriceValue, slot: UsageSlot, descendants: [Int], category: CostCategory) {
+        init(unit: UnitDefinition, value: PriceValue, descendants: [Int], category: CostCategory) {
             self.unit = unit
             self.value = value
-            self.slot = slot
             self.descendants = descendants
             self.category = category
             self.isInput = unit.direction == "input"
@@ -113,7 +111,7 @@ public struct ModelPrice: Sendable, Hashable {
                 descendants.append(j)
             }
             lines.append(
-                Line(unit: unit, value: value, slot: UsageSlot(unit.kind), descendants: descendants, category: unit.category))
+                Line(unit: unit, value: value, descendants: descendants, category: unit.category))
         }
         self.plan = PricePlan(lines: lines)
     }

@@ -44,13 +44,12 @@ final class PricePlan: @unchecked Sendable {
             let per = Int128(line.unit.per)
             let rates = [line.value.base.units] + line.value.tiers.map(\.price.units)
             let exact = rates.allSatisfy { $0 % per == 0 }
-            var slot = Usage.slotCode(line.unit.kind)
+            let slot = Usage.slotCode(line.unit.kind)
             var otherIndex: Int32 = -1
             if slot == 255 {
                 otherIndex = Int32(otherKinds.count)
                 otherKinds.append(line.unit.kind)
             }
-            if line.unit.kind == .requests { slot = 9 }
             steps.append(
                 Step(
                     slot: slot, otherIndex: otherIndex, descendantsStart: Int32(descendants.count),

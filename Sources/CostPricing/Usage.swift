@@ -161,24 +161,6 @@ public struct Usage: Sendable, Hashable {
         }
     }
 
-    /// The count in a fixed slot (see ``UsageSlot``): the hot path of the cost engine.
-    @inline(__always)
-    func value(at slot: UsageSlot) -> Int {
-        switch slot {
-        case .input: inputTokens
-        case .output: outputTokens
-        case .cacheRead: cacheReadTokens
-        case .cacheWrite: cacheWriteTokens
-        case .cacheWrite5m: cacheWrite5mTokens
-        case .cacheWrite1h: cacheWrite1hTokens
-        case .reasoning: reasoningTokens
-        case .inputAudio: inputAudioTokens
-        case .outputAudio: outputAudioTokens
-        case .requests: requests
-        case .other(let kind): other.isEmpty ? 0 : (other[kind] ?? 0)
-        }
-    }
-
     /// Every non-zero count, by kind, in a stable order (requests last).
     public var counts: [(kind: UsageKind, count: Int)] {
         var result: [(UsageKind, Int)] = []
@@ -236,28 +218,6 @@ public struct Usage: Sendable, Hashable {
         sum.requests += rhs.requests
         for (k, v) in rhs.other { sum.other[k, default: 0] += v }
         return sum
-    }
-}
-
-/// Where the engine reads a count from: a stored field, or the `other` dictionary.
-enum UsageSlot: Sendable, Hashable {
-    case input, output, cacheRead, cacheWrite, cacheWrite5m, cacheWrite1h, reasoning, inputAudio, outputAudio, requests
-    case other(UsageKind)
-
-    init(_ kind: UsageKind) {
-        switch kind.rawValue {
-        case "input_tokens": self = .input
-        case "output_tokens": self = .output
-        case "cache_read_tokens": self = .cacheRead
-        case "cache_write_tokens": self = .cacheWrite
-        case "cache_write_5m_tokens": self = .cacheWrite5m
-        case "cache_write_1h_tokens": self = .cacheWrite1h
-        case "output_reasoning_tokens": self = .reasoning
-        case "input_audio_tokens": self = .inputAudio
-        case "output_audio_tokens": self = .outputAudio
-        case "requests": self = .requests
-        default: self = .other(kind)
-        }
     }
 }
 

@@ -162,15 +162,7 @@ struct CostCommand: AsyncParsableCommand {
     }
 
     private func runBatch(_ path: String, engine: CostEngine, date: Date) throws {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            guard let d = FileManager.default.contents(atPath: path) else {
-                throw ControlError(code: .io, message: "cannot read --batch file \(path)")
-            }
-            data = d
-        }
+        let data = try Output.read(path, option: "--batch")
         let pricer = BatchPricer(engine: engine, defaultDate: date)
         var results: [BatchPricer.Result] = []
         let summary = try pricer.price(jsonLines: data) { r in

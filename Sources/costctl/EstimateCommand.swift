@@ -69,7 +69,7 @@ struct EstimateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let data = prompt == "-" ? FileHandle.standardInput.readDataToEndOfFile() : (FileManager.default.contents(atPath: prompt) ?? Data())
+        let data = try Output.read(prompt, option: "--prompt")
         guard let text = String(data: data, encoding: .utf8) else {
             throw ControlError(code: .invalidInput, message: "--prompt \(prompt) is not valid UTF-8")
         }

@@ -3,6 +3,15 @@ import Foundation
 
 /// Printing: aligned tables for people, stable JSON for programs, errors on standard error.
 enum Output {
+    /// The bytes of a file named on the command line, or of standard input for `-`.
+    static func read(_ path: String, option: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ControlError(code: .io, message: "cannot read \(option) file \(path)")
+        }
+        return data
+    }
+
     static func line(_ text: String = "") {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
