@@ -18,6 +18,8 @@ let package = Package(
     products: [
         .library(name: "CostTokens", targets: ["CostTokens"]),
         .library(name: "CostPricing", targets: ["CostPricing"]),
+        .library(name: "CostSQLite", targets: ["CostSQLite"]),
+        .library(name: "CostCrypto", targets: ["CostCrypto"]),
         .library(name: "CostControl", targets: ["CostControl"]),
         .executable(name: "costctl", targets: ["costctl"]),
         .executable(name: "price-batch", targets: ["PriceBatchExample"]),
@@ -56,10 +58,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: - C-backed implementations
+        .target(
+            name: "CostSQLite",
+            dependencies: ["CostPricing", "CCostSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CostCrypto",
+            dependencies: ["CostPricing", "CCostCrypto"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Wiring, CLI
         .target(
             name: "CostControl",
-            dependencies: ["CostPricing", "CostTokens", "CCostSQLite", "CCostCrypto"],
+            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CCostSQLite", "CCostCrypto"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -88,6 +102,16 @@ let package = Package(
             name: "CostPricingTests",
             dependencies: ["CostPricing"],
             resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CostSQLiteTests",
+            dependencies: ["CostSQLite", "CostPricing"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CostCryptoTests",
+            dependencies: ["CostCrypto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

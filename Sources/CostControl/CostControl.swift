@@ -1,2 +1,4 @@
 @_exported public import CostPricing
 @_exported public import CostTokens
+@_exported public import CostSQLite
+@_exported public import CostCrypto

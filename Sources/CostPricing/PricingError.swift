@@ -28,6 +28,10 @@ public struct PricingError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidCatalog = Code(rawValue: "invalid-catalog")
         /// A date or time could not be parsed.
         public static let invalidDate = Code(rawValue: "invalid-date")
+        /// A usage event failed validation (the message names the record and the field).
+        public static let invalidEvent = Code(rawValue: "invalid-event")
+        /// A ledger query is malformed (an unknown dimension, a bucket a level cannot answer).
+        public static let invalidQuery = Code(rawValue: "invalid-query")
     }
 
     public var code: Code

@@ -88,3 +88,15 @@ public enum Timestamp {
         return "\(CivilDate(day: day))T\(pad(second / 3600)):\(pad(second / 60 % 60)):\(pad(second % 60))Z"
     }
 }
+
+extension Timestamp {
+    /// `2026-11-02T20:59:00.125Z`: UTC with milliseconds when they are not zero.
+    public static func formatMilliseconds(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let (seconds, fraction) = Int(millis).floorDivided(by: 1000)
+        let whole = format(Date(timeIntervalSince1970: TimeInterval(seconds)))
+        guard fraction != 0 else { return whole }
+        let digits = String(fraction)
+        return String(whole.dropLast()) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
+    }
+}

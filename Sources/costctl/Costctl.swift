@@ -12,7 +12,11 @@ struct Costctl: AsyncParsableCommand {
             own overrides on top. Exit codes: 0 success, 1 error, 2 invalid usage, 3 a budget or quota said no.
             """,
         version: CostctlVersion.string,
-        subcommands: [CostCommand.self, EstimateCommand.self, TokensCommand.self, PricingCommand.self, DoctorCommand.self]
+        subcommands: [
+            DemoCommand.self, RecordCommand.self, UsageCommand.self, ExportCommand.self, CompactCommand.self,
+            ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
+            PricingCommand.self, DoctorCommand.self,
+        ]
     )
 
     /// Runs the command and maps errors to the exit codes of ARCHITECTURE.md:
@@ -34,12 +38,18 @@ struct Costctl: AsyncParsableCommand {
         let json = CommandLine.arguments.contains("--json")
         switch error {
         case let e as PricingError:
-            let usage: Set<PricingError.Code> = [.invalidUsage, .invalidAmount, .invalidDate]
+            let usage: Set<PricingError.Code> = [.invalidUsage, .invalidAmount, .invalidDate, .invalidEvent, .invalidQuery]
             Output.error(code: e.code.rawValue, message: e.message, suggestions: e.suggestions, json: json)
             Foundation.exit(usage.contains(e.code) ? 2 : 1)
         case let e as ControlError:
             Output.error(code: e.code.rawValue, message: e.message, json: json)
             Foundation.exit(e.code == .invalidInput ? 2 : 1)
+        case let e as SQLiteError:
+            Output.error(code: e.code.rawValue, message: e.message, json: json)
+            Foundation.exit(1)
+        case let e as CryptoError:
+            Output.error(code: e.code.rawValue, message: e.message, json: json)
+            Foundation.exit(1)
         case let e as CostTokensError:
             Output.error(code: e.code.rawValue, message: e.message, json: json)
             Foundation.exit(1)

@@ -34,6 +34,14 @@ struct GlobalOptions: ParsableArguments {
         try PriceOverrides.catalog(paths: paths, extraFiles: priceFiles.map { URL(fileURLWithPath: $0) })
     }
 
+    /// The usage ledger at `--db` (created on first use), priced with `catalog()`.
+    func openLedger(retention: RetentionPolicy = .standard) throws -> SQLiteUsageLedger {
+        try LedgerStore.open(paths: paths, catalog: try catalog(), retention: retention)
+    }
+
+    /// `--since`/`--until` words in `--tz`.
+    var window: UsageWindow { UsageWindow(timeZone: timeZone) }
+
     /// Parses `--at`-style input: an ISO date-time, or a date taken as midnight in `--tz`.
     func parseDate(_ text: String, option: String) throws -> Date {
         if text.count == 10, tz != nil, let day = CivilDate(text) {

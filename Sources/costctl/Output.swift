@@ -75,15 +75,7 @@ enum Output {
     }
 
     /// `1234567` → `1,234,567`.
-    static func count(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
-    }
+    static func count(_ n: Int) -> String { UsageReportText.count(n) }
 
     /// A price per block as people read it: `$2.50/MTok`, `$10/K`, `$0.006/hour`.
     static func rate(_ value: PriceValue, per: Int) -> String {

@@ -1,0 +1,239 @@
+internal import CCostSQLite
+internal import Foundation
+
+/// One open SQLite database handle, set up the GRDB way: extended result codes, foreign keys, a busy
+/// timeout, no double-quoted string literals, WAL (checked), and a statement cache.
+///
+/// Not thread-safe: a ``SQLiteUsageLedger`` owns one connection and serialises access to it.
+final class Connection {
+    let handle: OpaquePointer
+    let path: String
+    private var cache: [String: Statement] = [:]
+
+    /// How a write is made durable.
+    enum Synchronous: String {
+        /// Each commit is fsynced: survives process crashes and power loss.
+        case full = "FULL"
+        /// Commits survive process crashes; the last ones may be lost on power loss (WAL).
+        case normal = "NORMAL"
+    }
+
+    init(path: String, busyTimeoutMilliseconds: Int32 = 10_000, synchronous: Synchronous = .full) throws {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(
+                code: .cannotOpen,
+                message: "cannot open database '\(path)': \(message); check that the directory exists and is writable",
+                resultCode: rc)
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        _ = ccostsqlite_db_config_int(db, SQLITE_DBCONFIG_DQS_DML, 0)
+        _ = ccostsqlite_db_config_int(db, SQLITE_DBCONFIG_DQS_DDL, 0)
+        do {
+            try execute("PRAGMA foreign_keys = ON")
+            let mode = try scalarText("PRAGMA journal_mode = WAL")
+            if path != ":memory:", mode?.lowercased() != "wal" {
+                throw SQLiteError(
+                    code: .cannotOpen,
+                    message: "database '\(path)' could not switch to WAL journaling (got '\(mode ?? "?")'); is it on a network file system?")
+            }
+            try execute("PRAGMA synchronous = \(synchronous.rawValue)")
+        } catch let error as SQLiteError where error.resultCode.map({ $0 & 0xFF == SQLITE_NOTADB }) == true {
+            sqlite3_close_v2(db)
+            throw SQLiteError(
+                code: .corrupt, message: "'\(path)' is not a SQLite database; point --db at a costctl database or a new path",
+                resultCode: error.resultCode)
+        } catch {
+            sqlite3_close_v2(db)
+            throw error
+        }
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    // MARK: - Statements
+
+    /// A cached prepared statement for `sql` (reset, bindings cleared).
+    func cached(_ sql: String) throws -> Statement {
+        if let statement = cache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try Statement(connection: self, sql: sql, persistent: true)
+        cache[sql] = statement
+        return statement
+    }
+
+    /// Runs one or more statements without results.
+    func execute(_ sql: String) throws {
+        let rc = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, context: "running '\(sql.prefix(60))'") }
+    }
+
+    func scalarText(_ sql: String) throws -> String? {
+        let statement = try Statement(connection: self, sql: sql, persistent: false)
+        guard try statement.step() else { return nil }
+        return statement.text(0)
+    }
+
+    func scalarInt(_ sql: String, _ bindings: [Int64] = []) throws -> Int64? {
+        let statement = try cached(sql)
+        for (index, value) in bindings.enumerated() { statement.bind(value, at: Int32(index + 1)) }
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.int64(0)
+    }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+
+    func error(_ rc: Int32, context: String) -> SQLiteError {
+        let message = String(cString: sqlite3_errmsg(handle))
+        let primary = rc & 0xFF
+        if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+            return SQLiteError(
+                code: .busy,
+                message: "database '\(path)' stayed locked by another process beyond the busy timeout while \(context); retry, or stop the other writer",
+                resultCode: rc)
+        }
+        if primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB {
+            return SQLiteError(
+                code: .corrupt, message: "database '\(path)' is damaged or not a costctl database (\(message)) while \(context)",
+                resultCode: rc)
+        }
+        return SQLiteError(code: .statement, message: "SQLite error while \(context): \(message)", resultCode: rc)
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in `BEGIN IMMEDIATE … COMMIT` (the write lock is taken up front, so a busy
+    /// database waits at BEGIN, never half-way); any throw rolls back.
+    func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        try beginImmediate()
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a deferred transaction so that several reads see one snapshot.
+    func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN DEFERRED")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+
+    private func beginImmediate() throws {
+        // The busy handler already waits `busyTimeout`; a few more rounds cover the rare case where
+        // SQLite returns BUSY at once (a WAL snapshot upgrade) instead of calling the handler.
+        var attempt = 0
+        while true {
+            let rc = sqlite3_exec(handle, "BEGIN IMMEDIATE", nil, nil, nil)
+            if rc == SQLITE_OK { return }
+            let primary = rc & 0xFF
+            if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) && attempt < 50 {
+                attempt += 1
+                usleep(useconds_t(2_000 * attempt))
+                continue
+            }
+            throw error(rc, context: "starting a write transaction")
+        }
+    }
+}
+
+@available(*, unavailable)
+extension Connection: Sendable {}
+
+/// A prepared statement. Not thread-safe; owned by its connection's cache or a caller.
+final class Statement {
+    let handle: OpaquePointer
+    unowned let connection: Connection
+    let sql: String
+
+    init(connection: Connection, sql: String, persistent: Bool) throws {
+        var statement: OpaquePointer?
+        let flags: UInt32 = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
+        let rc = sqlite3_prepare_v3(connection.handle, sql, -1, flags, &statement, nil)
+        guard rc == SQLITE_OK, let statement else {
+            throw connection.error(rc, context: "preparing '\(sql.prefix(80))'")
+        }
+        self.handle = statement
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Steps once: `true` when a row is available, `false` when done.
+    @discardableResult
+    func step() throws -> Bool {
+        let rc = sqlite3_step(handle)
+        switch rc {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let error = connection.error(rc, context: "running '\(sql.prefix(80))'")
+            sqlite3_reset(handle)
+            throw error
+        }
+    }
+
+    /// Steps to the end, returning the raw result code of a failing step (for constraint handling).
+    func run() -> Int32 {
+        var rc = sqlite3_step(handle)
+        while rc == SQLITE_ROW { rc = sqlite3_step(handle) }
+        if rc != SQLITE_DONE { sqlite3_reset(handle) }
+        return rc
+    }
+
+    // MARK: Binding (1-based)
+
+    func bind(_ value: Int64, at index: Int32) { sqlite3_bind_int64(handle, index, value) }
+    func bind(_ value: Int, at index: Int32) { sqlite3_bind_int64(handle, index, Int64(value)) }
+    func bind(_ value: String, at index: Int32) {
+        sqlite3_bind_text(handle, index, value, -1, ccostsqlite_transient())
+    }
+    func bind(_ value: String?, at index: Int32) {
+        if let value { bind(value, at: index) } else { sqlite3_bind_null(handle, index) }
+    }
+    func bind(_ value: Int?, at index: Int32) {
+        if let value { bind(value, at: index) } else { sqlite3_bind_null(handle, index) }
+    }
+    func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
+
+    // MARK: Columns (0-based)
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+    func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    func text(_ column: Int32) -> String? {
+        guard let pointer = sqlite3_column_text(handle, column) else { return nil }
+        return String(cString: pointer)
+    }
+}
+
+@available(*, unavailable)
+extension Statement: Sendable {}

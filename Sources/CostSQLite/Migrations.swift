@@ -1,0 +1,106 @@
+internal import CCostSQLite
+internal import Foundation
+
+/// Append-only named migrations, each applied once in its own transaction and recorded in
+/// `schema_migrations`. A database that records a migration this build does not know was written
+/// by a newer costctl and is refused.
+struct Migrator {
+    struct Migration {
+        let name: String
+        let sql: String
+    }
+
+    static let ledger: [Migration] = [
+        Migration(
+            name: "0001-usage-ledger",
+            sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+                CREATE TABLE series (
+                    id INTEGER PRIMARY KEY,
+                    provider TEXT NOT NULL, model TEXT NOT NULL, org TEXT NOT NULL, team TEXT NOT NULL,
+                    user TEXT NOT NULL, project TEXT NOT NULL, key_id TEXT NOT NULL, operation TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    UNIQUE (provider, model, org, team, user, project, key_id, operation, status)
+                ) STRICT;
+                CREATE TABLE events (
+                    pos INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    series INTEGER NOT NULL REFERENCES series(id),
+                    session TEXT,
+                    input INTEGER NOT NULL, output INTEGER NOT NULL, cache_read INTEGER NOT NULL,
+                    cache_write INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
+                    reasoning INTEGER NOT NULL, input_audio INTEGER NOT NULL, output_audio INTEGER NOT NULL,
+                    requests INTEGER NOT NULL,
+                    other_usage TEXT,
+                    cost_hi INTEGER NOT NULL, cost_lo INTEGER NOT NULL,
+                    in_cost_hi INTEGER NOT NULL, in_cost_lo INTEGER NOT NULL,
+                    out_cost_hi INTEGER NOT NULL, out_cost_lo INTEGER NOT NULL,
+                    priced INTEGER NOT NULL,
+                    cost_detail TEXT,
+                    latency_ms INTEGER,
+                    tags TEXT,
+                    metadata TEXT
+                ) STRICT;
+                CREATE INDEX events_series ON events(series);
+                """
+                + ["hourly", "daily", "monthly"].map { level in
+                    """
+                    CREATE TABLE rollup_\(level) (
+                        bucket INTEGER NOT NULL, series INTEGER NOT NULL REFERENCES series(id),
+                        events INTEGER NOT NULL, requests INTEGER NOT NULL, errors INTEGER NOT NULL,
+                        rate_limited INTEGER NOT NULL, unpriced INTEGER NOT NULL,
+                        input INTEGER NOT NULL, output INTEGER NOT NULL, cache_read INTEGER NOT NULL,
+                        cache_write INTEGER NOT NULL, cache_write_5m INTEGER NOT NULL, cache_write_1h INTEGER NOT NULL,
+                        reasoning INTEGER NOT NULL, input_audio INTEGER NOT NULL, output_audio INTEGER NOT NULL,
+                        cost_hi INTEGER NOT NULL, cost_lo INTEGER NOT NULL,
+                        in_cost_hi INTEGER NOT NULL, in_cost_lo INTEGER NOT NULL,
+                        out_cost_hi INTEGER NOT NULL, out_cost_lo INTEGER NOT NULL,
+                        PRIMARY KEY (bucket, series)
+                    ) STRICT, WITHOUT ROWID;
+                    CREATE INDEX rollup_\(level)_series ON rollup_\(level)(series);
+                    """
+                }.joined(separator: "\n")
+                + """
+                CREATE TABLE rollup_other (
+                    level TEXT NOT NULL, bucket INTEGER NOT NULL, series INTEGER NOT NULL REFERENCES series(id),
+                    kind TEXT NOT NULL, count INTEGER NOT NULL,
+                    PRIMARY KEY (level, bucket, series, kind)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX rollup_other_series ON rollup_other(series);
+                """),
+    ]
+
+    /// Applies what is missing.
+    ///
+    /// - throws: ``SQLiteError`` `.schemaTooNew` when the database knows migrations this build does not.
+    static func migrate(_ db: Connection, migrations: [Migration] = Migrator.ledger) throws {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        let known = Set(migrations.map(\.name))
+        func applied() throws -> [String] {
+            let statement = try db.cached("SELECT name FROM schema_migrations ORDER BY name")
+            var names: [String] = []
+            while try statement.step() { names.append(statement.text(0) ?? "") }
+            return names
+        }
+        let unknown = try applied().filter { !known.contains($0) }
+        if !unknown.isEmpty {
+            throw SQLiteError(
+                code: .schemaTooNew,
+                message: "database '\(db.path)' was written by a newer costctl (it has schema migration \(unknown.sorted().joined(separator: ", ")), which this build does not know); upgrade costctl, or use another --db")
+        }
+        for migration in migrations {
+            // Re-check inside the write lock: another process may be migrating the same file.
+            try db.writeTransaction {
+                guard try !applied().contains(migration.name) else { return }
+                try db.execute(migration.sql)
+                let insert = try db.cached("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)")
+                insert.bind(migration.name, at: 1)
+                insert.bind(ISO8601DateFormatter().string(from: Date()), at: 2)
+                try insert.step()
+                try db.execute("PRAGMA user_version = \(migrations.firstIndex { $0.name == migration.name }.map { $0 + 1 } ?? 0)")
+            }
+        }
+    }
+
+    static var version: Int { ledger.count }
+}

@@ -1,0 +1,157 @@
+internal import CCostSQLite
+public import CostPricing
+public import Foundation
+
+// MARK: - Retention, privacy, repricing
+
+extension SQLiteUsageLedger {
+    public func compact(now: Date) async throws -> CompactionResult {
+        let db = self.db
+        let retention = configuration.retention
+        let zone = LocalTime(configuration.rollupTimeZone)
+        var result = CompactionResult()
+        try db.writeTransaction {
+            let current = try horizons()
+            if let days = retention.rawDays {
+                let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
+                let limit = SQLiteUsageLedger.millis(cutoff)
+                let statement = try db.cached("DELETE FROM events WHERE pos < ?")
+                statement.bind(limit << 20, at: 1)
+                try statement.step()
+                result.rawEventsDeleted = db.changes
+                let horizon = max(limit, current.raw.map(SQLiteUsageLedger.millis) ?? limit)
+                try SQLiteUsageLedger.setMeta(db, "raw_horizon_ms", String(horizon))
+            }
+            func prune(_ level: RollupLevel, _ days: Int?, _ previous: Date?, align: (Date) -> Date) throws -> Int {
+                guard let days else { return 0 }
+                let cutoff = align(now.addingTimeInterval(-Double(days) * 86_400))
+                let seconds = Int64(cutoff.timeIntervalSince1970)
+                let statement = try db.cached("DELETE FROM rollup_\(level.rawValue) WHERE bucket < ?")
+                statement.bind(seconds, at: 1)
+                try statement.step()
+                let deleted = db.changes
+                let other = try db.cached("DELETE FROM rollup_other WHERE level = ? AND bucket < ?")
+                other.bind(level.rawValue, at: 1)
+                other.bind(seconds, at: 2)
+                try other.step()
+                let horizon = max(seconds * 1000, previous.map(SQLiteUsageLedger.millis) ?? 0)
+                try SQLiteUsageLedger.setMeta(db, "\(level.rawValue)_horizon_ms", String(horizon))
+                return deleted
+            }
+            result.hourlyRowsDeleted = try prune(.hourly, retention.hourlyDays, current.hourly) {
+                Date(timeIntervalSince1970: ($0.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
+            }
+            result.dailyRowsDeleted = try prune(.daily, retention.dailyDays, current.daily) {
+                zone.bucketStart(.day, containing: $0)
+            }
+            result.monthlyRowsDeleted = try prune(.monthly, retention.monthlyDays, current.monthly) {
+                zone.bucketStart(.month, containing: $0)
+            }
+            let after = try horizons()
+            result.rawHorizon = after.raw
+            result.hourlyHorizon = after.hourly
+        }
+        // Give the space back to the WAL's next checkpoint.
+        _ = try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        return result
+    }
+
+    public func forget(_ dimension: UsageDimension, value: String) async throws -> ForgetResult {
+        let column: String
+        switch dimension {
+        case .org: column = "org"
+        case .team: column = "team"
+        case .user: column = "user"
+        case .project: column = "project"
+        default:
+            throw PricingError(code: .invalidQuery, message: "forget works on org, team, user or project, not '\(dimension)'")
+        }
+        let values = Array(Set([value, LedgerIngest.storedValue(of: dimension, value, configuration: configuration)]))
+        let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
+        let seriesSQL = "SELECT id FROM series WHERE \(column) IN (\(placeholders))"
+        let db = self.db
+        var result = ForgetResult()
+        try db.writeTransaction {
+            func run(_ sql: String) throws -> Int {
+                let statement = try db.cached(sql)
+                for (i, v) in values.enumerated() { statement.bind(v, at: Int32(i + 1)) }
+                try statement.step()
+                return db.changes
+            }
+            result.eventsDeleted = try run("DELETE FROM events WHERE series IN (\(seriesSQL))")
+            for level in RollupLevel.allCases {
+                result.aggregateRowsDeleted += try run("DELETE FROM rollup_\(level.rawValue) WHERE series IN (\(seriesSQL))")
+            }
+            _ = try run("DELETE FROM rollup_other WHERE series IN (\(seriesSQL))")
+            _ = try run("DELETE FROM series WHERE \(column) IN (\(placeholders))")
+            // Other processes drop their cached series ids when the generation changes.
+            let generation = (try SQLiteUsageLedger.meta(db, "series_generation").flatMap(Int.init) ?? 0) + 1
+            try SQLiteUsageLedger.setMeta(db, "series_generation", String(generation))
+        }
+        seriesIDsInvalidated()
+        return result
+    }
+
+    public func reprice(matching filter: UsageFilter, using price: @Sendable (UsageEvent) throws -> EventCost?)
+        async throws -> RepriceResult
+    {
+        let db = self.db
+        let zone = configuration.rollupTimeZone
+        var result = RepriceResult()
+        try db.writeTransaction {
+            var buckets = RollupBuckets(zone: zone)
+            var time = SQLiteUsageLedger.rawTimeClause(filter)
+            let dims = SQLiteUsageLedger.dimensionClause(filter)
+            time.sql.append("e.pos > ?")
+            let conditions = (time.sql + dims.sql).joined(separator: " AND ")
+            let select = try db.cached(
+                "SELECT \(SQLiteUsageLedger.eventColumns), e.series FROM events e JOIN series s ON s.id = e.series WHERE \(conditions) ORDER BY e.pos LIMIT 2000")
+            let update = try db.cached(
+                "UPDATE events SET cost_hi = ?, cost_lo = ?, in_cost_hi = ?, in_cost_lo = ?, out_cost_hi = ?, out_cost_lo = ?, priced = ?, cost_detail = ? WHERE pos = ?")
+            var after: Int64 = .min
+            while true {
+                select.reset()
+                SQLiteUsageLedger.bind(time.bindings + [.int(after)] + dims.bindings, to: select)
+                var page: [(Int64, Int64, UsageEvent)] = []
+                while try select.step() {
+                    page.append((select.int64(0), select.int64(30), SQLiteUsageLedger.decodeEvent(select)))
+                }
+                if page.isEmpty { break }
+                after = page[page.count - 1].0
+                var deltas: [RollupDelta: UsageTotals] = [:]
+                for (position, series, event) in page {
+                    result.examined += 1
+                    let old = event.cost ?? .unpriced(reason: "unknown")
+                    result.costBefore += old.isPriced ? old.total : .zero
+                    guard let new = try price(event), new != old else {
+                        result.costAfter += old.isPriced ? old.total : .zero
+                        continue
+                    }
+                    result.costAfter += new.isPriced ? new.total : .zero
+                    result.changed += 1
+                    let (t1, t2) = SQLiteUsageLedger.split(new.isPriced ? new.total : .zero)
+                    let (i1, i2) = SQLiteUsageLedger.split(new.isPriced ? new.inputTotal : .zero)
+                    let (o1, o2) = SQLiteUsageLedger.split(new.isPriced ? new.outputTotal : .zero)
+                    update.reset()
+                    for (i, v) in [t1, t2, i1, i2, o1, o2, new.isPriced ? 1 : 0].enumerated() { update.bind(v, at: Int32(i + 1)) }
+                    update.bind(SQLiteUsageLedger.json(new), at: 8)
+                    update.bind(position, at: 9)
+                    try update.step()
+                    var changed = event
+                    changed.cost = new
+                    var delta = UsageTotals(changed)
+                    delta.subtract(UsageTotals(event))
+                    let (hour, day, month) = buckets.buckets(milliseconds: position >> 20)
+                    deltas[RollupDelta(level: .hourly, bucket: hour, series: series), default: UsageTotals()].add(delta)
+                    deltas[RollupDelta(level: .daily, bucket: day, series: series), default: UsageTotals()].add(delta)
+                    deltas[RollupDelta(level: .monthly, bucket: month, series: series), default: UsageTotals()].add(delta)
+                }
+                try SQLiteUsageLedger.apply(deltas, db)
+            }
+            if let horizon = try horizons().raw, filter.since.map({ $0 < horizon }) ?? true {
+                result.notes.append("events before \(Timestamp.format(horizon)) were compacted and were not repriced")
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,333 @@
+internal import CCostSQLite
+public import CostPricing
+internal import Foundation
+
+// MARK: - Reading
+
+extension SQLiteUsageLedger {
+    enum Binding {
+        case int(Int64)
+        case text(String)
+    }
+
+    struct Clause {
+        var sql: [String] = []
+        var bindings: [Binding] = []
+    }
+
+    static func bind(_ bindings: [Binding], to statement: Statement, from start: Int32 = 1) {
+        for (i, binding) in bindings.enumerated() {
+            switch binding {
+            case .int(let value): statement.bind(value, at: start + Int32(i))
+            case .text(let value): statement.bind(value, at: start + Int32(i))
+            }
+        }
+    }
+
+    /// The SQL expression of a dimension (`e` is events, `s` series), with its bindings.
+    static func expression(_ dimension: UsageDimension) -> (String, [Binding]) {
+        switch dimension {
+        case .provider: ("s.provider", [])
+        case .model: ("s.model", [])
+        case .org: ("s.org", [])
+        case .team: ("s.team", [])
+        case .user: ("s.user", [])
+        case .project: ("s.project", [])
+        case .keyID: ("s.key_id", [])
+        case .operation: ("s.operation", [])
+        case .status: ("s.status", [])
+        case .session: ("COALESCE(e.session, '')", [])
+        case .tag(let key):
+            ("COALESCE(json_extract(e.tags, ?), '')", [.text("$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\"")])
+        }
+    }
+
+    static func dimensionClause(_ filter: UsageFilter) -> Clause {
+        var clause = Clause()
+        for (dimension, values) in filter.equals.sorted(by: { $0.key.name < $1.key.name }) {
+            let (expr, bindings) = expression(dimension)
+            let sorted = values.sorted()
+            clause.sql.append("\(expr) IN (\(Array(repeating: "?", count: max(1, sorted.count)).joined(separator: ", ")))")
+            clause.bindings += bindings
+            clause.bindings += sorted.isEmpty ? [.text("\u{0}never")] : sorted.map { .text($0) }
+        }
+        return clause
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    static func rawTimeClause(_ filter: UsageFilter) -> Clause {
+        var clause = Clause()
+        if let since = filter.since {
+            clause.sql.append("e.pos >= ?")
+            clause.bindings.append(.int(millis(since) << 20))
+        }
+        if let until = filter.until {
+            clause.sql.append("e.pos < ?")
+            clause.bindings.append(.int(millis(until) << 20))
+        }
+        return clause
+    }
+
+    static func rollupTimeClause(_ filter: UsageFilter) -> Clause {
+        var clause = Clause()
+        if let since = filter.since {
+            clause.sql.append("r.bucket >= ?")
+            clause.bindings.append(.int(Int64(since.timeIntervalSince1970.rounded(.up))))
+        }
+        if let until = filter.until {
+            clause.sql.append("r.bucket < ?")
+            clause.bindings.append(.int(Int64(until.timeIntervalSince1970.rounded(.up))))
+        }
+        return clause
+    }
+
+    static let rawSums = """
+        COUNT(*), SUM(e.requests), SUM(s.status = 'error'), SUM(s.status = 'rate_limited'), SUM(1 - e.priced),
+        SUM(e.input), SUM(e.output), SUM(e.cache_read), SUM(e.cache_write), SUM(e.cache_write_5m), SUM(e.cache_write_1h),
+        SUM(e.reasoning), SUM(e.input_audio), SUM(e.output_audio),
+        SUM(e.cost_hi), SUM(e.cost_lo), SUM(e.in_cost_hi), SUM(e.in_cost_lo), SUM(e.out_cost_hi), SUM(e.out_cost_lo)
+        """
+
+    static let rollupSums = (countColumns + moneyColumns.flatMap { ["\($0)_hi", "\($0)_lo"] })
+        .map { "SUM(r.\($0))" }.joined(separator: ", ")
+
+    /// Reads the 20 sum columns starting at `start`.
+    static func totals(_ s: Statement, from start: Int32) -> UsageTotals {
+        var t = UsageTotals()
+        t.events = s.int(start)
+        t.usage.requests = s.int(start + 1)
+        t.errors = s.int(start + 2)
+        t.rateLimited = s.int(start + 3)
+        t.unpriced = s.int(start + 4)
+        t.usage.inputTokens = s.int(start + 5)
+        t.usage.outputTokens = s.int(start + 6)
+        t.usage.cacheReadTokens = s.int(start + 7)
+        t.usage.cacheWriteTokens = s.int(start + 8)
+        t.usage.cacheWrite5mTokens = s.int(start + 9)
+        t.usage.cacheWrite1hTokens = s.int(start + 10)
+        t.usage.reasoningTokens = s.int(start + 11)
+        t.usage.inputAudioTokens = s.int(start + 12)
+        t.usage.outputAudioTokens = s.int(start + 13)
+        t.cost = join(s.int64(start + 14), s.int64(start + 15))
+        t.inputCost = join(s.int64(start + 16), s.int64(start + 17))
+        t.outputCost = join(s.int64(start + 18), s.int64(start + 19))
+        return t
+    }
+
+    public func query(_ query: UsageQuery) async throws -> UsageReport {
+        let db = self.db
+        let zone = configuration.rollupTimeZone
+        return try db.readTransaction {
+            let (source, notes) = ReportPlanner.plan(query, rollupZone: zone, horizons: try horizons())
+            var builder = ReportBuilder(query: query)
+            var groupExpressions: [String] = []
+            var groupBindings: [Binding] = []
+            for dimension in query.groupBy {
+                let (expr, bindings) = SQLiteUsageLedger.expression(dimension)
+                groupExpressions.append(expr)
+                groupBindings += bindings
+            }
+            let raw = source == .raw
+            let bucketExpression = query.bucket == nil ? "0" : raw ? "((e.pos >> 20) / 900000) * 900" : "r.bucket"
+            let time = raw ? SQLiteUsageLedger.rawTimeClause(query.filter) : SQLiteUsageLedger.rollupTimeClause(query.filter)
+            let dims = SQLiteUsageLedger.dimensionClause(query.filter)
+            let whereSQL = (time.sql + dims.sql).isEmpty ? "" : "WHERE " + (time.sql + dims.sql).joined(separator: " AND ")
+            let selectList = ([bucketExpression] + groupExpressions).joined(separator: ", ")
+            let groupList = (1...(1 + groupExpressions.count)).map(String.init).joined(separator: ", ")
+            let table: String
+            switch source {
+            case .raw: table = "events e JOIN series s ON s.id = e.series"
+            case .hourly: table = "rollup_hourly r JOIN series s ON s.id = r.series"
+            case .daily: table = "rollup_daily r JOIN series s ON s.id = r.series"
+            case .monthly: table = "rollup_monthly r JOIN series s ON s.id = r.series"
+            }
+            let sums = raw ? SQLiteUsageLedger.rawSums : SQLiteUsageLedger.rollupSums
+            let sql = "SELECT \(selectList), \(sums) FROM \(table) \(whereSQL) GROUP BY \(groupList)"
+            let statement = try db.cached(sql)
+            SQLiteUsageLedger.bind(groupBindings + time.bindings + dims.bindings, to: statement)
+            let width = Int32(1 + groupExpressions.count)
+            while try statement.step() {
+                let values = (1..<width).map { statement.text($0) ?? "" }
+                builder.add(
+                    sourceSeconds: statement.int64(0), values: values, totals: SQLiteUsageLedger.totals(statement, from: width))
+            }
+            // Unit kinds outside the fixed columns (web searches, images, seconds…).
+            if raw {
+                let otherSQL =
+                    "SELECT \(selectList), e.other_usage FROM \(table) "
+                    + (whereSQL.isEmpty ? "WHERE " : whereSQL + " AND ") + "e.other_usage IS NOT NULL"
+                let other = try db.cached(otherSQL)
+                SQLiteUsageLedger.bind(groupBindings + time.bindings + dims.bindings, to: other)
+                while try other.step() {
+                    guard let text = other.text(width), let counts = SQLiteUsageLedger.decodeCounts(text) else { continue }
+                    var partial = UsageTotals()
+                    partial.usage.other = counts
+                    builder.add(
+                        sourceSeconds: other.int64(0), values: (1..<width).map { other.text($0) ?? "" }, totals: partial)
+                }
+            } else {
+                let levelName = source == .hourly ? "hourly" : source == .daily ? "daily" : "monthly"
+                let otherSQL =
+                    "SELECT \(selectList), r.kind, SUM(r.count) FROM rollup_other r JOIN series s ON s.id = r.series "
+                    + (whereSQL.isEmpty ? "WHERE " : whereSQL + " AND ") + "r.level = ? GROUP BY \(groupList), r.kind"
+                let other = try db.cached(otherSQL)
+                SQLiteUsageLedger.bind(groupBindings + time.bindings + dims.bindings + [.text(levelName)], to: other)
+                while try other.step() {
+                    var partial = UsageTotals()
+                    partial.usage.other = [UsageKind(rawValue: other.text(width) ?? ""): other.int(width + 1)]
+                    builder.add(
+                        sourceSeconds: other.int64(0), values: (1..<width).map { other.text($0) ?? "" }, totals: partial)
+                }
+            }
+            return builder.finish(source: source, notes: notes)
+        }
+    }
+
+    static func decodeCounts(_ text: String) -> [UsageKind: Int]? {
+        guard let raw = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) else { return nil }
+        return Dictionary(uniqueKeysWithValues: raw.map { (UsageKind(rawValue: $0.key), $0.value) })
+    }
+
+    static let eventColumns = """
+        e.pos, e.id, s.provider, s.model, s.org, s.team, s.user, s.project, s.key_id, s.operation, s.status, e.session,
+        e.input, e.output, e.cache_read, e.cache_write, e.cache_write_5m, e.cache_write_1h, e.reasoning, e.input_audio,
+        e.output_audio, e.requests, e.other_usage, e.cost_detail, e.latency_ms, e.tags, e.metadata,
+        e.cost_hi, e.cost_lo, e.priced
+        """
+
+    static func decodeEvent(_ s: Statement) -> UsageEvent {
+        func optional(_ column: Int32) -> String? {
+            guard let text = s.text(column), !text.isEmpty else { return nil }
+            return text
+        }
+        var usage = Usage(
+            inputTokens: s.int(12), outputTokens: s.int(13), cacheReadTokens: s.int(14), cacheWriteTokens: s.int(15),
+            cacheWrite5mTokens: s.int(16), cacheWrite1hTokens: s.int(17), reasoningTokens: s.int(18),
+            inputAudioTokens: s.int(19), outputAudioTokens: s.int(20), requests: s.int(21))
+        if let other = s.text(22), let counts = decodeCounts(other) { usage.other = counts }
+        var cost: EventCost?
+        if let detail = s.text(23) { cost = try? JSONDecoder().decode(EventCost.self, from: Data(detail.utf8)) }
+        if cost == nil {
+            cost = s.int(29) == 1 ? EventCost(total: join(s.int64(27), s.int64(28))) : .unpriced(reason: "unknown")
+        }
+        let tags = s.text(25).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        let metadata = s.text(26).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        return UsageEvent(
+            id: s.text(1) ?? "",
+            timestamp: Date(timeIntervalSince1970: TimeInterval(s.int64(0) >> 20) / 1000),
+            provider: s.text(2) ?? "", model: s.text(3) ?? "", usage: usage, cost: cost,
+            dimensions: UsageDimensions(
+                org: optional(4), team: optional(5), user: optional(6), project: optional(7), keyID: optional(8),
+                session: optional(11), operation: optional(9), tags: tags),
+            status: EventStatus(rawValue: s.text(10) ?? "ok") ?? .ok,
+            latencyMilliseconds: s.isNull(24) ? nil : s.int(24),
+            metadata: metadata)
+    }
+
+    public func events(matching filter: UsageFilter, after cursor: EventCursor?, limit: Int) async throws -> EventPage {
+        var time = SQLiteUsageLedger.rawTimeClause(filter)
+        if let cursor {
+            time.sql.append("e.pos > ?")
+            time.bindings.append(.int(cursor.position))
+        }
+        let dims = SQLiteUsageLedger.dimensionClause(filter)
+        let conditions = time.sql + dims.sql
+        let sql =
+            "SELECT \(SQLiteUsageLedger.eventColumns) FROM events e JOIN series s ON s.id = e.series "
+            + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY e.pos LIMIT ?"
+        let statement = try db.cached(sql)
+        SQLiteUsageLedger.bind(time.bindings + dims.bindings + [.int(Int64(max(1, limit)))], to: statement)
+        var events: [UsageEvent] = []
+        var last: Int64?
+        while try statement.step() {
+            last = statement.int64(0)
+            events.append(SQLiteUsageLedger.decodeEvent(statement))
+        }
+        let next = events.count >= max(1, limit) ? last.map { EventCursor(position: $0) } : nil
+        return EventPage(events: events, next: next)
+    }
+
+    public func rollups(_ level: RollupLevel, matching filter: UsageFilter, after cursor: RollupCursor?, limit: Int)
+        async throws -> RollupPage
+    {
+        var time = SQLiteUsageLedger.rollupTimeClause(filter)
+        if let cursor {
+            time.sql.append("(r.bucket, r.series) > (?, ?)")
+            time.bindings += [.int(cursor.bucket), .int(cursor.series)]
+        }
+        let dims = SQLiteUsageLedger.dimensionClause(filter)
+        let conditions = time.sql + dims.sql
+        let columns = (SQLiteUsageLedger.countColumns + SQLiteUsageLedger.moneyColumns.flatMap { ["\($0)_hi", "\($0)_lo"] })
+            .map { "r.\($0)" }.joined(separator: ", ")
+        let sql =
+            "SELECT r.bucket, r.series, s.provider, s.model, s.org, s.team, s.user, s.project, s.key_id, s.operation, s.status, \(columns) "
+            + "FROM rollup_\(level.rawValue) r JOIN series s ON s.id = r.series "
+            + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY r.bucket, r.series LIMIT ?"
+        let statement = try db.cached(sql)
+        SQLiteUsageLedger.bind(time.bindings + dims.bindings + [.int(Int64(max(1, limit)))], to: statement)
+        var records: [RollupRecord] = []
+        var seriesOfRecords: [Int64] = []
+        while try statement.step() {
+            let series = SeriesKey(
+                provider: statement.text(2) ?? "", model: statement.text(3) ?? "", org: statement.text(4) ?? "",
+                team: statement.text(5) ?? "", user: statement.text(6) ?? "", project: statement.text(7) ?? "",
+                keyID: statement.text(8) ?? "", operation: statement.text(9) ?? "", status: statement.text(10) ?? "")
+            records.append(
+                RollupRecord(
+                    level: level, bucketStart: Date(timeIntervalSince1970: TimeInterval(statement.int64(0))), series: series,
+                    totals: SQLiteUsageLedger.totals(statement, from: 11)))
+            seriesOfRecords.append(statement.int64(1))
+        }
+        let other = try db.cached("SELECT kind, count FROM rollup_other WHERE level = ? AND bucket = ? AND series = ?")
+        for index in records.indices {
+            other.reset()
+            other.bind(level.rawValue, at: 1)
+            other.bind(Int64(records[index].bucketStart.timeIntervalSince1970), at: 2)
+            other.bind(seriesOfRecords[index], at: 3)
+            while try other.step() {
+                records[index].totals.usage.other[UsageKind(rawValue: other.text(0) ?? "")] = other.int(1)
+            }
+        }
+        let next =
+            records.count >= max(1, limit)
+            ? records.last.map { RollupCursor(bucket: Int64($0.bucketStart.timeIntervalSince1970), series: seriesOfRecords.last ?? 0) }
+            : nil
+        return RollupPage(records: records, next: next)
+    }
+
+    public func event(id: String) async throws -> UsageEvent? {
+        let statement = try db.cached(
+            "SELECT \(SQLiteUsageLedger.eventColumns) FROM events e JOIN series s ON s.id = e.series WHERE e.id = ?")
+        statement.bind(id, at: 1)
+        guard try statement.step() else { return nil }
+        return SQLiteUsageLedger.decodeEvent(statement)
+    }
+
+    public func info() async throws -> LedgerInfo {
+        let db = self.db
+        var info = LedgerInfo()
+        let horizons = try self.horizons()
+        try db.readTransaction {
+            info.events = Int(try db.scalarInt("SELECT COUNT(*) FROM events") ?? 0)
+            if let first = try db.scalarInt("SELECT MIN(pos) FROM events") {
+                info.earliest = Date(timeIntervalSince1970: TimeInterval(first >> 20) / 1000)
+            }
+            if let last = try db.scalarInt("SELECT MAX(pos) FROM events") {
+                info.latest = Date(timeIntervalSince1970: TimeInterval(last >> 20) / 1000)
+            }
+        }
+        info.rawHorizon = horizons.raw
+        info.hourlyHorizon = horizons.hourly
+        info.rollupTimeZone = configuration.rollupTimeZone.identifier
+        info.schemaVersion = Int(try db.scalarInt("PRAGMA user_version") ?? 0)
+        info.hashesUserIDs = configuration.userHasher != nil
+        return info
+    }
+
+    /// Runs `PRAGMA integrity_check` and returns its first line (`ok` when healthy).
+    public func integrityCheck() throws -> String {
+        try db.scalarText("PRAGMA integrity_check") ?? "no answer"
+    }
+}

@@ -1,0 +1,337 @@
+internal import CCostSQLite
+public import CostPricing
+internal import Foundation
+
+/// The embedded default ``UsageLedger``: one SQLite file (WAL), safe for several processes at once.
+///
+/// Layout (see Documentation/Ledger.md): events keyed by a time-ordered position (Unix milliseconds
+/// shifted left 20 bits, plus a sequence), so time ranges are primary-key ranges; a unique index on
+/// the idempotency id; the rolled-up dimensions interned once in `series`; hourly, daily and
+/// monthly aggregates keyed by (bucket, series), updated in the same transaction as the events.
+///
+/// For example:
+/// ```swift
+/// let ledger = try SQLiteUsageLedger(path: "/var/lib/app/costctl.db",
+///                                    configuration: LedgerConfiguration(engine: CostEngine(catalog: try .bundled())))
+/// try await ledger.record(contentsOf: events, policy: .skipInvalid)
+/// ```
+public actor SQLiteUsageLedger: UsageLedger {
+    /// How commits are made durable.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// fsync at every commit: a recorded event survives a process crash and a power loss (default).
+        case full
+        /// A recorded event survives a process crash (SIGKILL); the last commits may be lost on power loss.
+        case processCrash = "process-crash"
+    }
+
+    public nonisolated let configuration: LedgerConfiguration
+    public nonisolated let path: String
+    let db: Connection
+    private var seriesIDs: [SeriesKey: Int64] = [:]
+    private var seriesGeneration: String?
+    private var buckets: RollupBuckets
+
+    /// Opens (creating if needed, with its parent directory) the database at `path`.
+    ///
+    /// The rollup time zone is fixed when the file is created; an existing file keeps its own.
+    /// - throws: ``SQLiteError`` (`.cannotOpen`, `.schemaTooNew`, `.corrupt`).
+    public init(path: String, configuration: LedgerConfiguration = LedgerConfiguration(), durability: Durability = .full)
+        throws
+    {
+        if path != ":memory:" {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            } catch {
+                throw SQLiteError(
+                    code: .cannotOpen, message: "cannot create directory '\(directory.path)' for the database: \(error.localizedDescription)")
+            }
+        }
+        let db = try Connection(path: path, synchronous: durability == .full ? .full : .normal)
+        try Migrator.migrate(db)
+        // The rollup zone: the stored one wins; a new file stores the configured one.
+        var zoneID = configuration.rollupTimeZone.identifier
+        try db.writeTransaction {
+            if let stored = try SQLiteUsageLedger.meta(db, "rollup_time_zone") {
+                zoneID = stored
+            } else {
+                try SQLiteUsageLedger.setMeta(db, "rollup_time_zone", zoneID)
+                try SQLiteUsageLedger.setMeta(db, "series_generation", "0")
+            }
+        }
+        guard let zone = TimeZone(identifier: zoneID) else {
+            throw SQLiteError(code: .corrupt, message: "database '\(path)' names an unknown rollup time zone '\(zoneID)'")
+        }
+        var effective = configuration
+        effective.rollupTimeZone = zone
+        self.configuration = effective
+        self.path = path
+        self.db = db
+        self.buckets = RollupBuckets(zone: zone)
+    }
+
+    /// The schema version this build writes.
+    public static var schemaVersion: Int { Migrator.version }
+
+    func seriesIDsInvalidated() {
+        seriesIDs.removeAll()
+        seriesGeneration = nil
+    }
+
+    // MARK: - Meta
+
+    static func meta(_ db: Connection, _ key: String) throws -> String? {
+        let statement = try db.cached("SELECT value FROM meta WHERE key = ?")
+        statement.bind(key, at: 1)
+        guard try statement.step() else { return nil }
+        return statement.text(0)
+    }
+
+    static func setMeta(_ db: Connection, _ key: String, _ value: String) throws {
+        let statement = try db.cached(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        statement.bind(key, at: 1)
+        statement.bind(value, at: 2)
+        try statement.step()
+    }
+
+    func horizons() throws -> LedgerHorizons {
+        func date(_ key: String) throws -> Date? {
+            try SQLiteUsageLedger.meta(db, key).flatMap(Int64.init).map { Date(timeIntervalSince1970: TimeInterval($0) / 1000) }
+        }
+        return LedgerHorizons(
+            raw: try date("raw_horizon_ms"), hourly: try date("hourly_horizon_ms"), daily: try date("daily_horizon_ms"),
+            monthly: try date("monthly_horizon_ms"))
+    }
+
+    // MARK: - Writing
+
+    public func record(contentsOf events: [UsageEvent], policy: BatchPolicy) async throws -> RecordResult {
+        var prepared = try LedgerIngest.prepare(events, configuration: configuration, policy: policy)
+        if prepared.events.isEmpty { return prepared.result }
+        var cacheSnapshot = seriesIDs
+        var generation = seriesGeneration
+        var rollupBuckets = buckets
+        let db = self.db
+        let outcome: (statuses: [(Int, Bool)], newSeries: [SeriesKey: Int64], generation: String?) = try db.writeTransaction {
+            let current = try SQLiteUsageLedger.meta(db, "series_generation")
+            if current != generation {
+                cacheSnapshot.removeAll()
+                generation = current
+            }
+            var newSeries: [SeriesKey: Int64] = [:]
+            var statuses: [(Int, Bool)] = []
+            statuses.reserveCapacity(prepared.events.count)
+            var deltas: [RollupDelta: UsageTotals] = [:]
+            var nextInMillisecond: [Int64: Int64] = [:]
+            let insert = try db.cached(SQLiteUsageLedger.insertEventSQL)
+            for (index, event) in prepared.events {
+                let key = SeriesKey(event)
+                let seriesID: Int64
+                if let known = cacheSnapshot[key] ?? newSeries[key] {
+                    seriesID = known
+                } else {
+                    seriesID = try SQLiteUsageLedger.internSeries(db, key)
+                    newSeries[key] = seriesID
+                }
+                let millis = event.unixMilliseconds
+                var position = nextInMillisecond[millis] ?? ((millis << 20) | Int64.random(in: 0..<(1 << 19)))
+                var added = false
+                while true {
+                    insert.reset()
+                    SQLiteUsageLedger.bind(event, position: position, series: seriesID, to: insert)
+                    let rc = insert.run()
+                    if rc == SQLITE_DONE {
+                        added = db.changes == 1
+                        break
+                    }
+                    if rc == SQLiteUsageLedger.constraintPrimaryKey {
+                        position += 1
+                        continue
+                    }
+                    throw db.error(rc, context: "inserting event '\(event.id)'")
+                }
+                nextInMillisecond[millis] = position + 1
+                statuses.append((index, added))
+                guard added else { continue }
+                let (hour, day, month) = rollupBuckets.buckets(milliseconds: millis)
+                let totals = UsageTotals(event)
+                deltas[RollupDelta(level: .hourly, bucket: hour, series: seriesID), default: UsageTotals()].add(totals)
+                deltas[RollupDelta(level: .daily, bucket: day, series: seriesID), default: UsageTotals()].add(totals)
+                deltas[RollupDelta(level: .monthly, bucket: month, series: seriesID), default: UsageTotals()].add(totals)
+            }
+            try SQLiteUsageLedger.apply(deltas, db)
+            return (statuses, newSeries, generation)
+        }
+        buckets = rollupBuckets
+        if outcome.generation != seriesGeneration { seriesIDs.removeAll() }
+        seriesGeneration = outcome.generation
+        seriesIDs.merge(outcome.newSeries) { $1 }
+        for (index, added) in outcome.statuses {
+            if added {
+                prepared.result.added += 1
+            } else {
+                prepared.result.statuses[index] = .duplicate
+                prepared.result.duplicates += 1
+            }
+        }
+        return prepared.result
+    }
+
+    /// `SQLITE_CONSTRAINT_PRIMARYKEY`, an extended code Swift cannot import (a macro expression).
+    static let constraintPrimaryKey: Int32 = SQLITE_CONSTRAINT | (6 << 8)
+
+    struct RollupDelta: Hashable {
+        var level: RollupLevel
+        var bucket: Int64
+        var series: Int64
+    }
+
+    static let insertEventSQL = """
+        INSERT INTO events (pos, id, series, session, input, output, cache_read, cache_write, cache_write_5m,
+            cache_write_1h, reasoning, input_audio, output_audio, requests, other_usage, cost_hi, cost_lo, in_cost_hi,
+            in_cost_lo, out_cost_hi, out_cost_lo, priced, cost_detail, latency_ms, tags, metadata)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO NOTHING
+        """
+
+    static func internSeries(_ db: Connection, _ key: SeriesKey) throws -> Int64 {
+        let statement = try db.cached(
+            """
+            INSERT INTO series (provider, model, org, team, user, project, key_id, operation, status)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET provider = excluded.provider
+            RETURNING id
+            """)
+        for (i, value) in [key.provider, key.model, key.org, key.team, key.user, key.project, key.keyID, key.operation, key.status]
+            .enumerated()
+        {
+            statement.bind(value, at: Int32(i + 1))
+        }
+        guard try statement.step() else {
+            throw SQLiteError(code: .statement, message: "could not intern a series (no id returned)")
+        }
+        let id = statement.int64(0)
+        while try statement.step() {}
+        return id
+    }
+
+    static func split(_ money: Money) -> (Int64, Int64) {
+        let (q, r) = money.units.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return (Int64(clamping: q), Int64(r))
+    }
+
+    static func join(_ hi: Int64, _ lo: Int64) -> Money {
+        Money(units: Int128(hi) * 1_000_000_000 + Int128(lo))
+    }
+
+    private static let detailEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func json<T: Encodable>(_ value: T) -> String? {
+        guard let data = try? detailEncoder.encode(value) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func bind(_ event: UsageEvent, position: Int64, series: Int64, to s: Statement) {
+        let u = event.usage
+        s.bind(position, at: 1)
+        s.bind(event.id, at: 2)
+        s.bind(series, at: 3)
+        s.bind(event.dimensions.session, at: 4)
+        s.bind(u.inputTokens, at: 5)
+        s.bind(u.outputTokens, at: 6)
+        s.bind(u.cacheReadTokens, at: 7)
+        s.bind(u.cacheWriteTokens, at: 8)
+        s.bind(u.cacheWrite5mTokens, at: 9)
+        s.bind(u.cacheWrite1hTokens, at: 10)
+        s.bind(u.reasoningTokens, at: 11)
+        s.bind(u.inputAudioTokens, at: 12)
+        s.bind(u.outputAudioTokens, at: 13)
+        s.bind(u.requests, at: 14)
+        if u.other.isEmpty {
+            s.bindNull(at: 15)
+        } else {
+            s.bind(json(Dictionary(uniqueKeysWithValues: u.other.map { ($0.key.rawValue, $0.value) })), at: 15)
+        }
+        let cost = event.cost ?? .unpriced(reason: "not priced")
+        let priced = cost.isPriced
+        let (t1, t2) = split(priced ? cost.total : .zero)
+        let (i1, i2) = split(priced ? cost.inputTotal : .zero)
+        let (o1, o2) = split(priced ? cost.outputTotal : .zero)
+        s.bind(t1, at: 16)
+        s.bind(t2, at: 17)
+        s.bind(i1, at: 18)
+        s.bind(i2, at: 19)
+        s.bind(o1, at: 20)
+        s.bind(o2, at: 21)
+        s.bind(priced ? 1 : 0, at: 22)
+        s.bind(json(cost), at: 23)
+        s.bind(event.latencyMilliseconds, at: 24)
+        s.bind(event.dimensions.tags.isEmpty ? nil : json(event.dimensions.tags), at: 25)
+        s.bind(event.metadata.flatMap { json($0) }, at: 26)
+    }
+
+    static func apply(_ deltas: [RollupDelta: UsageTotals], _ db: Connection) throws {
+        for (key, totals) in deltas {
+            let statement = try db.cached(upsertSQL[key.level.rawValue] ?? "")
+            statement.bind(key.bucket, at: 1)
+            statement.bind(key.series, at: 2)
+            let u = totals.usage
+            let values: [Int] = [
+                totals.events, u.requests, totals.errors, totals.rateLimited, totals.unpriced, u.inputTokens,
+                u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.cacheWrite5mTokens, u.cacheWrite1hTokens,
+                u.reasoningTokens, u.inputAudioTokens, u.outputAudioTokens,
+            ]
+            for (i, value) in values.enumerated() { statement.bind(value, at: Int32(i + 3)) }
+            var column: Int32 = 17
+            for money in [totals.cost, totals.inputCost, totals.outputCost] {
+                let (hi, lo) = split(money)
+                statement.bind(hi, at: column)
+                statement.bind(lo, at: column + 1)
+                column += 2
+            }
+            try statement.step()
+            for (kind, count) in u.other where count != 0 {
+                let other = try db.cached(
+                    """
+                    INSERT INTO rollup_other (level, bucket, series, kind, count) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT DO UPDATE SET count = count + excluded.count
+                    """)
+                other.bind(key.level.rawValue, at: 1)
+                other.bind(key.bucket, at: 2)
+                other.bind(key.series, at: 3)
+                other.bind(kind.rawValue, at: 4)
+                other.bind(count, at: 5)
+                try other.step()
+            }
+        }
+    }
+
+    static let countColumns = [
+        "events", "requests", "errors", "rate_limited", "unpriced", "input", "output", "cache_read", "cache_write",
+        "cache_write_5m", "cache_write_1h", "reasoning", "input_audio", "output_audio",
+    ]
+    static let moneyColumns = ["cost", "in_cost", "out_cost"]
+
+    static let upsertSQL: [String: String] = Dictionary(
+        uniqueKeysWithValues: RollupLevel.allCases.map { level in
+            let columns = countColumns + moneyColumns.flatMap { ["\($0)_hi", "\($0)_lo"] }
+            let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
+            let counts = countColumns.map { "\($0) = \($0) + excluded.\($0)" }
+            let money = moneyColumns.flatMap {
+                [
+                    "\($0)_hi = \($0)_hi + excluded.\($0)_hi + (\($0)_lo + excluded.\($0)_lo) / 1000000000",
+                    "\($0)_lo = (\($0)_lo + excluded.\($0)_lo) % 1000000000",
+                ]
+            }
+            return (
+                level.rawValue,
+                "INSERT INTO rollup_\(level.rawValue) (bucket, series, \(columns.joined(separator: ", "))) VALUES (\(placeholders)) "
+                    + "ON CONFLICT(bucket, series) DO UPDATE SET \((counts + money).joined(separator: ", "))"
+            )
+        })
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import CostControl
+import Foundation
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Fill a demo ledger with 30 days of realistic usage, then report it.",
+        discussion: """
+            Creates a database (a new temporary file unless --db is given) with several providers,
+            models, teams and users, priced with the bundled catalog, and prints the usage summary.
+            The same data every time (--seed changes it).
+
+            Examples:
+              costctl demo
+              costctl demo --db demo.db --days 60
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("Days of usage to generate.", valueName: "n"))
+    var days: Int = 30
+
+    @Option(help: ArgumentHelp("Random seed.", valueName: "n"))
+    var seed: UInt64 = 42
+
+    @Option(name: .customLong("per-day"), help: ArgumentHelp("Average requests per weekday.", valueName: "n"))
+    var perDay: Int = 600
+
+    func validate() throws {
+        if days < 1 || days > 3_650 { throw ValidationError("--days must be between 1 and 3650") }
+        if perDay < 1 || perDay > 1_000_000 { throw ValidationError("--per-day must be between 1 and 1000000") }
+    }
+
+    func run() async throws {
+        var paths = global.paths
+        if global.db == nil {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("costctl-demo-\(UUID().uuidString.prefix(8))")
+            paths.database = directory.appendingPathComponent("demo.db")
+        }
+        let ledger = try LedgerStore.open(paths: paths, catalog: try global.catalog())
+        let now = Date()
+        let window = UsageWindow(timeZone: global.timeZone, now: now)
+        let since = try window.since("\(days)d")
+        let events = DemoUsage(seed: seed, requestsPerDay: perDay).events(from: since, to: now)
+        let interactive = isatty(2) == 1 && !global.json
+        let progress = FileHandle.standardError
+        var recorded = RecordResult()
+        let start = Date()
+        for chunkStart in stride(from: 0, to: events.count, by: 5_000) {
+            let chunk = Array(events[chunkStart..<min(events.count, chunkStart + 5_000)])
+            let result = try await ledger.record(contentsOf: chunk, policy: .rejectAll)
+            recorded.added += result.added
+            recorded.duplicates += result.duplicates
+            if interactive {
+                progress.write(Data("\rrecording demo usage: \(chunkStart + chunk.count)/\(events.count)".utf8))
+            }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        if interactive { progress.write(Data("\n".utf8)) }
+
+        let byTeam = try await ledger.query(
+            UsageQuery(filter: UsageFilter(since: since), groupBy: [.team], timeZone: global.timeZone))
+        let byModel = try await ledger.query(
+            UsageQuery(filter: UsageFilter(since: since), groupBy: [.provider, .model], timeZone: global.timeZone, top: 6))
+        if global.json {
+            struct Demo: Encodable {
+                var database: String
+                var events_added: Int
+                var by_team: UsageReport
+                var by_model: UsageReport
+            }
+            try Output.json(Demo(database: paths.database.path, events_added: recorded.added, by_team: byTeam, by_model: byModel))
+            return
+        }
+        Output.line(
+            "Recorded \(Output.count(recorded.added)) events\(recorded.duplicates > 0 ? " (\(recorded.duplicates) already there)" : "") in \(String(format: "%.2f", seconds)) s into \(paths.database.path)")
+        Output.line()
+        Output.line("Usage by team, last \(days) days:")
+        Output.line(UsageReportText.render(byTeam))
+        Output.line("Top models:")
+        Output.line(UsageReportText.render(byModel))
+        Output.line("Explore it:")
+        Output.line("  costctl usage --db \(paths.database.path) --by day --where team=search")
+        Output.line("  costctl usage --db \(paths.database.path) --by user --top 5")
+        Output.line("  costctl export --db \(paths.database.path) --format csv --since 7d")
+    }
+}

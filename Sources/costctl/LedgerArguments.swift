@@ -1,0 +1,58 @@
+public import ArgumentParser
+import CostControl
+import Foundation
+
+extension TimeBucket: ExpressibleByArgument {}
+extension UsageOrder: ExpressibleByArgument {}
+extension ExportFormat: ExpressibleByArgument {}
+extension RollupLevel: ExpressibleByArgument {}
+extension EventStatus: ExpressibleByArgument {}
+
+/// `--since`, `--until` and `--where`, shared by usage, export and reprice.
+struct FilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Start: 30d (the last 30 days, today included), 12h, 6w, 3m, today, a date or a date-time.", valueName: "when"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("End: a date (inclusive), a date-time (exclusive), today, now.", valueName: "when"))
+    var until: String?
+
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp("Keep rows whose DIMENSION equals VALUE (VALUE may list alternatives: team=search,support); repeatable.", valueName: "dimension=value"))
+    var conditions: [String] = []
+
+    func filter(window: UsageWindow, defaultSince: String?) throws -> UsageFilter {
+        var filter = UsageFilter()
+        if let text = since ?? defaultSince { filter.since = try window.since(text) }
+        if let until { filter.until = try window.until(until) }
+        if let since = filter.since, let until = filter.until, until <= since {
+            throw ValidationError("--until must be after --since")
+        }
+        for condition in conditions {
+            guard let equals = condition.firstIndex(of: "="), equals != condition.startIndex else {
+                throw ValidationError("--where '\(condition)' is not DIMENSION=VALUE (example: --where user=alice)")
+            }
+            let dimension = try UsageDimension(parsing: String(condition[..<equals]))
+            let values = condition[condition.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false)
+                .map(String.init)
+            filter.equals[dimension, default: []].formUnion(values)
+        }
+        return filter
+    }
+}
+
+/// Parses `--by model,user,day`: dimensions, plus at most one time bucket.
+func parseGrouping(_ items: [String]) throws -> (dimensions: [UsageDimension], bucket: TimeBucket?) {
+    var dimensions: [UsageDimension] = []
+    var bucket: TimeBucket?
+    for item in items.flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }) where !item.isEmpty {
+        if let time = TimeBucket(rawValue: item.lowercased()) {
+            if bucket != nil { throw ValidationError("--by takes at most one time bucket (hour, day, week or month)") }
+            bucket = time
+            continue
+        }
+        let dimension = try UsageDimension(parsing: item)
+        if !dimensions.contains(dimension) { dimensions.append(dimension) }
+    }
+    return (dimensions, bucket)
+}
