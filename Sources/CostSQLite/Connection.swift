@@ -9,6 +9,10 @@ final class Connection {
     let handle: OpaquePointer
     let path: String
     private var cache: [String: Statement] = [:]
+    /// Cached statements checked out since the last transaction ended. A statement left mid-step
+    /// keeps a read snapshot open; in WAL mode a stale snapshot makes the next write fail with
+    /// SQLITE_BUSY_SNAPSHOT at once (no busy wait). Every transaction resets them when it ends.
+    private var checkedOut: [Statement] = []
 
     /// How a write is made durable.
     enum Synchronous: String {
@@ -67,11 +71,19 @@ final class Connection {
     func cached(_ sql: String) throws -> Statement {
         if let statement = cache[sql] {
             statement.reset()
+            checkedOut.append(statement)
             return statement
         }
         let statement = try Statement(connection: self, sql: sql, persistent: true)
         cache[sql] = statement
+        checkedOut.append(statement)
         return statement
+    }
+
+    /// Resets every statement checked out since the last call, ending their read snapshots.
+    func releaseStatements() {
+        for statement in checkedOut { sqlite3_reset(statement.handle) }
+        checkedOut.removeAll(keepingCapacity: true)
     }
 
     /// Runs one or more statements without results.
@@ -89,6 +101,7 @@ final class Connection {
     func scalarInt(_ sql: String, _ bindings: [Int64] = []) throws -> Int64? {
         let statement = try cached(sql)
         for (index, value) in bindings.enumerated() { statement.bind(value, at: Int32(index + 1)) }
+        defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.isNull(0) ? nil : statement.int64(0)
     }
@@ -117,12 +130,15 @@ final class Connection {
     /// Runs `body` in `BEGIN IMMEDIATE … COMMIT` (the write lock is taken up front, so a busy
     /// database waits at BEGIN, never half-way); any throw rolls back.
     func writeTransaction<T>(_ body: () throws -> T) throws -> T {
+        releaseStatements()
         try beginImmediate()
         do {
             let value = try body()
+            releaseStatements()
             try execute("COMMIT")
             return value
         } catch {
+            releaseStatements()
             _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
             throw error
         }
@@ -130,12 +146,15 @@ final class Connection {
 
     /// Runs `body` in a deferred transaction so that several reads see one snapshot.
     func readTransaction<T>(_ body: () throws -> T) throws -> T {
+        releaseStatements()
         try execute("BEGIN DEFERRED")
         do {
             let value = try body()
+            releaseStatements()
             try execute("COMMIT")
             return value
         } catch {
+            releaseStatements()
             _ = sqlite3_exec(handle, "ROLLBACK", nil, nil, nil)
             throw error
         }

@@ -236,13 +236,16 @@ extension SQLiteUsageLedger {
         let sql =
             "SELECT \(SQLiteUsageLedger.eventColumns) FROM events e JOIN series s ON s.id = e.series "
             + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY e.pos LIMIT ?"
-        let statement = try db.cached(sql)
-        SQLiteUsageLedger.bind(time.bindings + dims.bindings + [.int(Int64(max(1, limit)))], to: statement)
         var events: [UsageEvent] = []
         var last: Int64?
-        while try statement.step() {
-            last = statement.int64(0)
-            events.append(SQLiteUsageLedger.decodeEvent(statement))
+        let db = self.db
+        try db.readTransaction {
+            let statement = try db.cached(sql)
+            SQLiteUsageLedger.bind(time.bindings + dims.bindings + [.int(Int64(max(1, limit)))], to: statement)
+            while try statement.step() {
+                last = statement.int64(0)
+                events.append(SQLiteUsageLedger.decodeEvent(statement))
+            }
         }
         let next = events.count >= max(1, limit) ? last.map { EventCursor(position: $0) } : nil
         return EventPage(events: events, next: next)
@@ -265,10 +268,12 @@ extension SQLiteUsageLedger {
             + "FROM rollup_\(level.rawValue) r JOIN series s ON s.id = r.series "
             + (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             + " ORDER BY r.bucket, r.series LIMIT ?"
-        let statement = try db.cached(sql)
-        SQLiteUsageLedger.bind(time.bindings + dims.bindings + [.int(Int64(max(1, limit)))], to: statement)
         var records: [RollupRecord] = []
         var seriesOfRecords: [Int64] = []
+        let db = self.db
+        try db.readTransaction {
+        let statement = try db.cached(sql)
+        SQLiteUsageLedger.bind(time.bindings + dims.bindings + [.int(Int64(max(1, limit)))], to: statement)
         while try statement.step() {
             let series = SeriesKey(
                 provider: statement.text(2) ?? "", model: statement.text(3) ?? "", org: statement.text(4) ?? "",
@@ -290,6 +295,7 @@ extension SQLiteUsageLedger {
                 records[index].totals.usage.other[UsageKind(rawValue: other.text(0) ?? "")] = other.int(1)
             }
         }
+        }
         let next =
             records.count >= max(1, limit)
             ? records.last.map { RollupCursor(bucket: Int64($0.bucketStart.timeIntervalSince1970), series: seriesOfRecords.last ?? 0) }
@@ -298,17 +304,20 @@ extension SQLiteUsageLedger {
     }
 
     public func event(id: String) async throws -> UsageEvent? {
-        let statement = try db.cached(
-            "SELECT \(SQLiteUsageLedger.eventColumns) FROM events e JOIN series s ON s.id = e.series WHERE e.id = ?")
-        statement.bind(id, at: 1)
-        guard try statement.step() else { return nil }
-        return SQLiteUsageLedger.decodeEvent(statement)
+        let db = self.db
+        return try db.readTransaction {
+            let statement = try db.cached(
+                "SELECT \(SQLiteUsageLedger.eventColumns) FROM events e JOIN series s ON s.id = e.series WHERE e.id = ?")
+            statement.bind(id, at: 1)
+            guard try statement.step() else { return nil }
+            return SQLiteUsageLedger.decodeEvent(statement)
+        }
     }
 
     public func info() async throws -> LedgerInfo {
         let db = self.db
         var info = LedgerInfo()
-        let horizons = try self.horizons()
+        let horizons = try db.readTransaction { try self.horizons() }
         try db.readTransaction {
             info.events = Int(try db.scalarInt("SELECT COUNT(*) FROM events") ?? 0)
             if let first = try db.scalarInt("SELECT MIN(pos) FROM events") {

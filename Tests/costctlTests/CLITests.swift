@@ -21,6 +21,19 @@ struct CLI {
         return here.appendingPathComponent("costctl")
     }
 
+    /// Writes to a pipe with write(2), so a child that exits early gives EPIPE instead of a crash.
+    static func writeAll(_ handle: FileHandle, _ data: Data) {
+        signal(SIGPIPE, SIG_IGN)
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(handle.fileDescriptor, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
     struct Result {
         var status: Int32
         var stdout: String
@@ -46,7 +59,7 @@ struct CLI {
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let stdin { CLI.writeAll(input.fileHandleForWriting, Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
