@@ -9,7 +9,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Creates a database (a new temporary file unless --db is given) with several providers,
             models, teams and users, priced with the bundled catalog, and prints the usage summary.
-            The same data every time (--seed changes it).
+            Reproducible: the same seed on the same day gives the same data (--seed changes it).
 
             Examples:
               costctl demo
