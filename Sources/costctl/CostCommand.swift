@@ -32,29 +32,7 @@ struct CostCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Model id as you call it (gpt-4o, claude-sonnet-4-20250514, openai/gpt-4o, …).", valueName: "model"))
     var model: String?
 
-    @Option(help: ArgumentHelp("All input tokens, cache reads and writes included.", valueName: "n"))
-    var input: Int = 0
-
-    @Option(help: ArgumentHelp("All output tokens, reasoning included.", valueName: "n"))
-    var output: Int = 0
-
-    @Option(name: .customLong("cache-read"), help: ArgumentHelp("Input tokens read from the prompt cache.", valueName: "n"))
-    var cacheRead: Int = 0
-
-    @Option(name: .customLong("cache-write"), help: ArgumentHelp("Input tokens written to the prompt cache (any lifetime).", valueName: "n"))
-    var cacheWrite: Int = 0
-
-    @Option(name: .customLong("cache-write-1h"), help: ArgumentHelp("Of the cache writes, those with a 1-hour lifetime.", valueName: "n"))
-    var cacheWrite1h: Int = 0
-
-    @Option(help: ArgumentHelp("Of the output tokens, reasoning (thinking) tokens.", valueName: "n"))
-    var reasoning: Int = 0
-
-    @Option(name: .customLong("web-searches"), help: ArgumentHelp("Web searches the model ran.", valueName: "n"))
-    var webSearches: Int = 0
-
-    @Option(help: ArgumentHelp("Number of requests (per-request fees).", valueName: "n"))
-    var requests: Int = 1
+    @OptionGroup var counts: UsageCountOptions
 
     @Option(help: ArgumentHelp("Service tier.", valueName: "tier"))
     var tier: ServiceTier = .standard
@@ -66,26 +44,10 @@ struct CostCommand: AsyncParsableCommand {
     var batch: String?
 
     func validate() throws {
-        let counts: [(String, Int)] = [
-            ("--input", input), ("--output", output), ("--cache-read", cacheRead), ("--cache-write", cacheWrite),
-            ("--cache-write-1h", cacheWrite1h), ("--reasoning", reasoning), ("--web-searches", webSearches),
-            ("--requests", requests),
-        ]
-        for (flag, value) in counts where value < 0 {
-            throw ValidationError("\(flag) must be 0 or more (got \(value))")
-        }
+        try counts.check(parts: batch == nil)
         if batch == nil {
             guard let model, !model.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ValidationError("--model is required (for example --model gpt-4o), or --batch FILE")
-            }
-            if cacheRead + cacheWrite > input {
-                throw ValidationError("--cache-read (\(cacheRead)) plus --cache-write (\(cacheWrite)) exceed --input (\(input)); --input counts all input tokens, cache included")
-            }
-            if cacheWrite1h > cacheWrite {
-                throw ValidationError("--cache-write-1h (\(cacheWrite1h)) exceeds --cache-write (\(cacheWrite))")
-            }
-            if reasoning > output {
-                throw ValidationError("--reasoning (\(reasoning)) exceeds --output (\(output)); --output counts all output tokens")
             }
         }
         if let at { _ = try global.parseDate(at, option: "--at") }
@@ -98,10 +60,7 @@ struct CostCommand: AsyncParsableCommand {
             try runBatch(batch, engine: engine, date: date)
             return
         }
-        var usage = Usage(
-            inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite,
-            cacheWrite1hTokens: cacheWrite1h, reasoningTokens: reasoning, requests: requests)
-        if webSearches > 0 { usage[.webSearches] = webSearches }
+        let usage = counts.usage
         let modelId = model ?? ""
         let resolved = try engine.catalog.resolve(model: modelId, provider: provider)
         let breakdown = try engine.cost(usage, model: resolved, at: date, tier: tier)

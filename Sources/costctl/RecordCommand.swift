@@ -38,23 +38,7 @@ struct RecordCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Model id.", valueName: "model"))
     var model: String?
 
-    @Option(help: ArgumentHelp("All input tokens, cache reads and writes included.", valueName: "n"))
-    var input: Int = 0
-
-    @Option(help: ArgumentHelp("All output tokens, reasoning included.", valueName: "n"))
-    var output: Int = 0
-
-    @Option(name: .customLong("cache-read"), help: ArgumentHelp("Input tokens read from the prompt cache.", valueName: "n"))
-    var cacheRead: Int = 0
-
-    @Option(name: .customLong("cache-write"), help: ArgumentHelp("Input tokens written to the prompt cache.", valueName: "n"))
-    var cacheWrite: Int = 0
-
-    @Option(help: ArgumentHelp("Of the output tokens, reasoning tokens.", valueName: "n"))
-    var reasoning: Int = 0
-
-    @Option(help: ArgumentHelp("Number of API requests this event stands for.", valueName: "n"))
-    var requests: Int = 1
+    @OptionGroup var counts: UsageCountOptions
 
     @Option(help: ArgumentHelp("The cost in USD, when you know it (default: priced from the catalog).", valueName: "usd"))
     var cost: String?
@@ -97,6 +81,7 @@ struct RecordCommand: AsyncParsableCommand {
         } else if model == nil {
             throw ValidationError("give --model (or --stdin to read JSON Lines events)")
         }
+        try counts.check(parts: !stdin)
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         for tag in tags where !tag.contains("=") || tag.hasPrefix("=") {
             throw ValidationError("--tag '\(tag)' is not KEY=VALUE (example: --tag env=prod)")
@@ -113,10 +98,7 @@ struct RecordCommand: AsyncParsableCommand {
     }
 
     func recordOne(_ ledger: SQLiteUsageLedger) async throws {
-        var usage = Usage(
-            inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite,
-            reasoningTokens: reasoning, requests: requests)
-        if cacheWrite > 0 { usage.cacheWrite5mTokens = 0 }
+        let usage = counts.usage
         var explicitCost: EventCost?
         if let cost {
             explicitCost = EventCost(total: try Money(parsing: cost))
@@ -156,7 +138,7 @@ struct RecordCommand: AsyncParsableCommand {
             Output.line("id '\(event.id)' was already recorded; nothing changed")
             return
         }
-        var text = "recorded \(event.id): \(stored?.provider ?? "")/\(event.model), \(Output.count(input)) in / \(Output.count(output)) out"
+        var text = "recorded \(event.id): \(stored?.provider ?? "")/\(event.model), \(Output.count(counts.input)) in / \(Output.count(counts.output)) out"
         if let cost = stored?.cost {
             text += cost.isPriced ? ", \(cost.total.display())" : ", unpriced (\(cost.unpricedReason ?? "no price"))"
         }
