@@ -329,7 +329,8 @@ extension SQLiteUsageLedger {
         }
         info.rawHorizon = horizons.raw
         info.hourlyHorizon = horizons.hourly
-        info.rollupTimeZone = configuration.rollupTimeZone.identifier
+        info.rollupTimeZone = try db.readTransaction { try SQLiteUsageLedger.meta(db, "rollup_time_zone") }
+            ?? configuration.rollupTimeZone.identifier
         info.schemaVersion = Int(try db.scalarInt("PRAGMA user_version") ?? 0)
         info.hashesUserIDs = configuration.userHasher != nil
         return info

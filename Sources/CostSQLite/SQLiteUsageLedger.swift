@@ -51,6 +51,9 @@ public actor SQLiteUsageLedger: UsageLedger {
         try Migrator.migrate(db)
         // The rollup zone: the stored one wins; a new file stores the configured one.
         var zoneID = configuration.rollupTimeZone.identifier
+        if LocalTime.sameRules(configuration.rollupTimeZone, TimeZone(secondsFromGMT: 0) ?? configuration.rollupTimeZone) {
+            zoneID = "UTC"  // Foundation on Linux names UTC "GMT"
+        }
         try db.writeTransaction {
             if let stored = try SQLiteUsageLedger.meta(db, "rollup_time_zone") {
                 zoneID = stored

@@ -23,6 +23,8 @@ struct DoctorCommand: AsyncParsableCommand {
         var pricesDirectory: String
         var overrides: [String]
         var tokenEncodings: [String]
+        var ledger: LedgerInfo?
+        var ledgerError: String?
 
         enum CodingKeys: String, CodingKey {
             case version, sqlite, libcrypto, providers, models, database, overrides
@@ -32,6 +34,7 @@ struct DoctorCommand: AsyncParsableCommand {
             case catalogLoadMilliseconds = "catalog_load_ms"
             case pricesDirectory = "prices_directory"
             case tokenEncodings = "token_encodings"
+            case ledger, ledgerError = "ledger_error"
         }
     }
 
@@ -40,7 +43,7 @@ struct DoctorCommand: AsyncParsableCommand {
         let catalog = try global.catalog()
         let elapsed = ContinuousClock.now - start
         let paths = global.paths
-        let report = Report(
+        var report = Report(
             version: CostctlVersion.string, sqlite: SystemInfo.sqliteVersion, sqliteThreadSafe: SystemInfo.sqliteThreadSafe,
             libcrypto: SystemInfo.cryptoVersion, catalogGeneratedAt: catalog.generatedAt,
             catalogSources: catalog.sources.map { [$0.name, $0.version].compactMap { $0 }.joined(separator: " ") },
@@ -49,12 +52,31 @@ struct DoctorCommand: AsyncParsableCommand {
             database: paths.database.path, pricesDirectory: paths.pricesDirectory.path,
             overrides: PriceOverrides.files(in: paths.pricesDirectory).map(\.lastPathComponent),
             tokenEncodings: TokenEncodingName.allCases.map(\.rawValue))
+        // Read the ledger only when it exists: doctor never creates a database.
+        if FileManager.default.fileExists(atPath: paths.database.path) {
+            do {
+                report.ledger = try await global.openLedger().info()
+            } catch {
+                report.ledgerError = "\(error)"
+            }
+        }
         if global.json { return try Output.json(report) }
         Output.line("costctl \(report.version)")
         Output.line("SQLite          \(report.sqlite)\(report.sqliteThreadSafe ? "" : " (NOT thread-safe)")")
         Output.line("libcrypto       \(report.libcrypto)")
         Output.line("price catalog   \(report.models) models, \(report.providers) providers; \(report.catalogSources.joined(separator: ", ")); generated \(report.catalogGeneratedAt ?? "?"); loaded in \(report.catalogLoadMilliseconds) ms")
-        Output.line("database        \(report.database)")
+        if let ledger = report.ledger {
+            let span = [ledger.earliest, ledger.latest].compactMap { $0.map { Output.date($0, in: global.timeZone) } }
+            Output.line(
+                "database        \(report.database): \(Output.count(ledger.events)) raw events\(span.count == 2 ? " (\(span[0]) … \(span[1]))" : ""), schema \(ledger.schemaVersion), rollups in \(ledger.rollupTimeZone), user ids \(ledger.hashesUserIDs ? "hashed" : "in clear")")
+            if let horizon = ledger.rawHorizon {
+                Output.line("                raw events compacted before \(Output.date(horizon, in: global.timeZone))")
+            }
+        } else if let error = report.ledgerError {
+            Output.line("database        \(report.database): cannot open: \(error)")
+        } else {
+            Output.line("database        \(report.database) (not created yet)")
+        }
         Output.line("prices dir      \(report.pricesDirectory)" + (report.overrides.isEmpty ? " (no overrides)" : ": \(report.overrides.joined(separator: ", "))"))
         Output.line("token encodings \(report.tokenEncodings.joined(separator: ", "))")
     }
