@@ -37,8 +37,11 @@ extension SQLiteUsageLedger {
         case .operation: ("s.operation", [])
         case .status: ("s.status", [])
         case .session: ("COALESCE(e.session, '')", [])
+        case .tag(let key) where key.contains("\"") || key.contains("\\"):
+            // JSON paths cannot quote these characters: look the key up instead.
+            ("COALESCE((SELECT t.value FROM json_each(e.tags) t WHERE t.key = ?), '')", [.text(key)])
         case .tag(let key):
-            ("COALESCE(json_extract(e.tags, ?), '')", [.text("$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\"")])
+            ("COALESCE(json_extract(e.tags, ?), '')", [.text("$.\"" + key + "\"")])
         }
     }
 
@@ -118,8 +121,9 @@ extension SQLiteUsageLedger {
     public func query(_ query: UsageQuery) async throws -> UsageReport {
         let db = self.db
         let zone = configuration.rollupTimeZone
+        let now = configuration.now()
         return try db.readTransaction {
-            let (source, notes) = ReportPlanner.plan(query, rollupZone: zone, horizons: try horizons())
+            let (source, notes) = ReportPlanner.plan(query, rollupZone: zone, horizons: try horizons(), now: now)
             var builder = ReportBuilder(query: query)
             var groupExpressions: [String] = []
             var groupBindings: [Binding] = []

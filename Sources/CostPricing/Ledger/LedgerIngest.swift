@@ -22,11 +22,18 @@ package enum LedgerIngest {
         var prepared: [(index: Int, event: UsageEvent)] = []
         prepared.reserveCapacity(events.count)
         var seen = Set<String>(minimumCapacity: events.count)
+        let optionalDimensions: [WritableKeyPath<UsageDimensions, String?>] = [
+            \.org, \.team, \.user, \.project, \.keyID, \.session, \.operation,
+        ]
         for (index, original) in events.enumerated() {
             do {
                 var event = original
                 try event.validate(now: now, maxFutureSkew: configuration.maxFutureSkew)
                 event.timestamp = Date(timeIntervalSince1970: TimeInterval(event.unixMilliseconds) / 1000)
+                // Rollups store an absent dimension as an empty string: keep one form, absent.
+                for field in optionalDimensions where event.dimensions[keyPath: field]?.isEmpty == true {
+                    event.dimensions[keyPath: field] = nil
+                }
                 if let hasher = configuration.userHasher, let user = event.dimensions.user, !user.isEmpty {
                     event.dimensions.user = hasher.pseudonym(for: user)
                 }

@@ -61,7 +61,8 @@ public actor MemoryUsageLedger: UsageLedger {
     // MARK: - Reading
 
     public func query(_ query: UsageQuery) async throws -> UsageReport {
-        let (source, notes) = ReportPlanner.plan(query, rollupZone: configuration.rollupTimeZone, horizons: horizons)
+        let (source, notes) = ReportPlanner.plan(
+            query, rollupZone: configuration.rollupTimeZone, horizons: horizons, now: configuration.now())
         var builder = ReportBuilder(query: query)
         let filter = query.filter
         switch source {
@@ -74,8 +75,8 @@ public actor MemoryUsageLedger: UsageLedger {
             }
         case .hourly, .daily, .monthly:
             let level: RollupLevel = source == .hourly ? .hourly : source == .daily ? .daily : .monthly
-            let since = filter.since.map { Int64($0.timeIntervalSince1970) } ?? .min
-            let until = filter.until.map { Int64($0.timeIntervalSince1970) } ?? .max
+            let since = filter.since.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? .min
+            let until = filter.until.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? .max
             for (key, totals) in rollups[level] ?? [:] where key.bucket >= since && key.bucket < until {
                 guard key.series.matches(filter) else { continue }
                 builder.add(
@@ -103,8 +104,8 @@ public actor MemoryUsageLedger: UsageLedger {
     public func rollups(_ level: RollupLevel, matching filter: UsageFilter, after cursor: RollupCursor?, limit: Int)
         async throws -> RollupPage
     {
-        let since = filter.since.map { Int64($0.timeIntervalSince1970) } ?? .min
-        let until = filter.until.map { Int64($0.timeIntervalSince1970) } ?? .max
+        let since = filter.since.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? .min
+        let until = filter.until.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? .max
         // The memory ledger has no series ids: order by bucket, then by the series' values.
         let sorted = (rollups[level] ?? [:])
             .filter { $0.key.bucket >= since && $0.key.bucket < until && $0.key.series.matches(filter) }

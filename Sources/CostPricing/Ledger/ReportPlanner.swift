@@ -23,7 +23,9 @@ package struct LedgerHorizons: Sendable, Hashable {
 /// hours, which fit any zone whose offsets are whole hours), and (4) compaction has not removed the
 /// start of the range from it.
 package enum ReportPlanner {
-    package static func plan(_ query: UsageQuery, rollupZone: TimeZone, horizons: LedgerHorizons) -> (ReportSource, [String]) {
+    package static func plan(
+        _ query: UsageQuery, rollupZone: TimeZone, horizons: LedgerHorizons, now: Date = Date()
+    ) -> (ReportSource, [String]) {
         let filter = query.filter
         if query.needsRawEvents {
             return (.raw, rawNotes(filter, horizons))
@@ -59,7 +61,7 @@ package enum ReportPlanner {
                 return (.hourly, [])
             }
             let start = filter.since ?? (horizons.raw ?? Date(timeIntervalSince1970: 946_684_800))
-            let end = filter.until ?? Date().addingTimeInterval(86_400 * 366)
+            let end = filter.until ?? now.addingTimeInterval(86_400 * 366)
             if queryTime.hasWholeHourOffsets(from: start, to: end) {
                 return (.hourly, [])
             }

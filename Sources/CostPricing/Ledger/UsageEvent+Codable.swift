@@ -8,7 +8,13 @@ extension UsageEvent: Codable {
     ]
 
     /// Set `userInfo[UsageEvent.strictDecoding] = true` on a decoder to reject unknown fields.
-    public static let strictDecoding = CodingUserInfoKey(rawValue: "costctl.strictDecoding")!
+    public static let strictDecoding: CodingUserInfoKey = {
+        // The standard library's `init?(rawValue:)` accepts every string; it is failable only by protocol.
+        guard let key = CodingUserInfoKey(rawValue: "costctl.strictDecoding") else {
+            preconditionFailure("CodingUserInfoKey rejected a plain string")
+        }
+        return key
+    }()
 
     enum Field: String, CodingKey {
         case id, timestamp, provider, model, usage, cost, org, team, user, project

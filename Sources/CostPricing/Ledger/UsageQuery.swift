@@ -89,10 +89,12 @@ public struct UsageFilter: Sendable, Hashable {
     /// Whether answering this filter needs raw events (it filters on a session or a tag).
     public var needsRawEvents: Bool { equals.keys.contains { !$0.isRolledUp } }
 
-    /// Whether an event passes (times and dimensions).
+    /// Whether an event passes (times and dimensions). Times compare in whole milliseconds, the
+    /// precision a ledger stores, so every implementation draws the same boundary.
     public func matches(_ event: UsageEvent) -> Bool {
-        if let since, event.timestamp < since { return false }
-        if let until, event.timestamp >= until { return false }
+        func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
+        if let since, event.unixMilliseconds < millis(since) { return false }
+        if let until, event.unixMilliseconds >= millis(until) { return false }
         for (dimension, values) in equals where !values.contains(event.value(of: dimension) ?? "") {
             return false
         }

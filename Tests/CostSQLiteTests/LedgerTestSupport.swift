@@ -1,0 +1,229 @@
+import CostPricing
+import Foundation
+import Testing
+
+@testable import CostSQLite
+
+// MARK: - The two implementations
+
+/// Every contract test runs once per implementation.
+enum LedgerKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory
+    case sqlite
+
+    var testDescription: String { rawValue }
+}
+
+/// A directory under the system's temporary directory, removed by ``remove()``.
+struct TemporaryDirectory {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("costctl-ledger-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    var databasePath: String { url.appendingPathComponent("usage.db").path }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+/// Runs `body` with a fresh, empty ledger of `kind` (SQLite on a temporary file, removed afterwards).
+func withLedger(
+    _ kind: LedgerKind, configuration: LedgerConfiguration = Fixtures.configuration(),
+    _ body: (any UsageLedger) async throws -> Void
+) async throws {
+    switch kind {
+    case .memory:
+        try await body(MemoryUsageLedger(configuration: configuration))
+    case .sqlite:
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await body(SQLiteUsageLedger(path: directory.databasePath, configuration: configuration))
+    }
+}
+
+// MARK: - Fixed time, prices, hashing
+
+enum Fixtures {
+    /// The ledgers' "now" in every test: 2026-03-15T12:00:00Z.
+    static let now = date("2026-03-15T12:00:00Z")
+
+    static func date(_ text: String) -> Date {
+        Timestamp.parseOrNil(text) ?? Date(timeIntervalSince1970: 0)
+    }
+
+    static let utc = zone("UTC")
+    static let newYork = zone("America/New_York")
+    static let kolkata = zone("Asia/Kolkata")
+    static let berlin = zone("Europe/Berlin")
+
+    static func zone(_ identifier: String) -> TimeZone {
+        TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0) ?? .current
+    }
+
+    static func configuration(
+        at now: Date = Fixtures.now, engine: CostEngine? = nil, rollupTimeZone: TimeZone = Fixtures.utc,
+        userHasher: (any IdentifierHasher)? = nil
+    ) -> LedgerConfiguration {
+        LedgerConfiguration(engine: engine, rollupTimeZone: rollupTimeZone, userHasher: userHasher, now: { now })
+    }
+
+    /// The bundled catalog, loaded once for the whole run.
+    private static let bundledEngine = Result { CostEngine(catalog: try PriceCatalog.bundled()) }
+
+    static func engine() throws -> CostEngine { try bundledEngine.get() }
+}
+
+/// A deterministic stand-in for CostCrypto's HMAC hasher (this target does not depend on CostCrypto).
+struct TestHasher: IdentifierHasher {
+    func pseudonym(for identifier: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in identifier.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return "u_" + String(hash, radix: 16)
+    }
+}
+
+/// `n` micro-dollars.
+func micros(_ n: Int) -> Money { Money(units: Int128(n) * 1_000_000_000_000) }
+
+// MARK: - Events
+
+func makeEvent(
+    _ id: String, at timestamp: Date = Fixtures.now.addingTimeInterval(-3600), provider: String = "openai",
+    model: String = "gpt-4o", usage: Usage = Usage(inputTokens: 1_000, outputTokens: 100),
+    cost: Money? = micros(1_000), dimensions: UsageDimensions = UsageDimensions(), status: EventStatus = .ok
+) -> UsageEvent {
+    UsageEvent(
+        id: id, timestamp: timestamp, provider: provider, model: model, usage: usage,
+        cost: cost.map { EventCost(total: $0, inputTotal: $0, pricedAs: "\(provider)/\(model)") },
+        dimensions: dimensions, status: status)
+}
+
+/// A varied, deterministic set of events: several users (one absent), teams, models, keys, sessions,
+/// statuses, unpriced events, web searches, a tag present on every event (`all=yes`), and costs whose
+/// amounts use all 18 decimals (so the SQLite high/low split and carries are exercised).
+enum SampleData {
+    static let users: [String?] = ["alice", "bob", "carol", "dave", nil]
+    static let teams = ["search", "ads", "infra"]
+    static let models: [(provider: String, model: String)] = [
+        ("openai", "gpt-4o"), ("openai", "gpt-4o-mini"), ("anthropic", "claude-3-5-sonnet"),
+    ]
+
+    /// `count` events from `start`, `spacing` seconds apart (plus a few milliseconds each).
+    static func events(count: Int, from start: Date, spacing: TimeInterval, idPrefix: String = "ev") -> [UsageEvent] {
+        (0..<count).map { i in
+            let millis = Int64((start.timeIntervalSince1970 * 1000).rounded(.down)) + Int64(i) * Int64(spacing * 1000)
+                + Int64((i * 37) % 1000)
+            let timestamp = Date(timeIntervalSince1970: TimeInterval(millis) / 1000)
+            let (provider, model) = models[(i / 2) % models.count]
+            var usage = Usage(
+                inputTokens: 100 + (i * 37) % 1_000, outputTokens: 10 + (i * 13) % 200,
+                cacheReadTokens: i % 5 == 0 ? 50 : 0, requests: 1 + i % 3)
+            if i % 4 == 1 { usage[.webSearches] = 2 + i % 3 }
+            let cost: EventCost
+            if i % 13 == 12 {
+                cost = .unpriced(reason: "test: no price")
+            } else {
+                let input = Money(units: Int128(i + 1) * 7_919_000_000_123 + Int128(i % 10) * 123_456_789)
+                let output = Money(units: Int128(i % 17 + 1) * 999_999_999_999 + 987_654_321)
+                cost = EventCost(
+                    total: input + output, inputTotal: input, outputTotal: output,
+                    categories: [.input: input, .output: output], pricedAs: "\(provider)/\(model)")
+            }
+            let status: EventStatus = i % 7 == 3 ? .error : i % 11 == 5 ? .rateLimited : .ok
+            return UsageEvent(
+                id: "\(idPrefix)-\(i)", timestamp: timestamp, provider: provider, model: model, usage: usage, cost: cost,
+                dimensions: UsageDimensions(
+                    org: "acme", team: teams[i % teams.count], user: users[i % users.count],
+                    project: i % 4 == 0 ? "apollo" : "zeus", keyID: "key_\(i % 2)", session: "s\(i / 10)",
+                    operation: i % 2 == 0 ? "chat" : "summarize",
+                    tags: ["env": i % 3 == 0 ? "dev" : "prod", "all": "yes"]),
+                status: status, latencyMilliseconds: 100 + i)
+        }
+    }
+
+    /// Around 600 events over 55 days (2026-01-15 to 2026-03-11): two month starts and New York's
+    /// switch to daylight saving time (2026-03-08) inside.
+    static let standard = events(count: 600, from: Fixtures.date("2026-01-15T00:00:00Z"), spacing: 7_987.5)
+}
+
+// MARK: - Expected answers, computed from the events themselves
+
+/// A report row reduced to what identifies it.
+struct RowKey: Hashable, CustomStringConvertible {
+    var values: [String]
+    var bucketStart: Date?
+
+    var description: String {
+        values.joined(separator: "/") + (bucketStart.map { " @ " + Timestamp.format($0) } ?? "")
+    }
+}
+
+func totals(of events: some Sequence<UsageEvent>) -> UsageTotals {
+    var sum = UsageTotals()
+    for event in events { sum.add(UsageTotals(event)) }
+    return sum
+}
+
+/// What `query` must answer, computed naively from `events`.
+func expectedRows(_ events: [UsageEvent], _ query: UsageQuery) -> [RowKey: UsageTotals] {
+    let time = LocalTime(query.timeZone)
+    var rows: [RowKey: UsageTotals] = [:]
+    for event in events where query.filter.matches(event) {
+        let key = RowKey(
+            values: query.groupBy.map { event.value(of: $0) ?? "" },
+            bucketStart: query.bucket.map { time.bucketStart($0, containing: event.timestamp) })
+        rows[key, default: UsageTotals()].add(UsageTotals(event))
+    }
+    return rows
+}
+
+func rowsByKey(_ report: UsageReport) -> [RowKey: UsageTotals] {
+    var rows: [RowKey: UsageTotals] = [:]
+    for row in report.rows {
+        rows[RowKey(values: row.values, bucketStart: row.bucketStart)] = row.totals
+    }
+    return rows
+}
+
+/// Every event the ledger holds that matches `filter`, through the export pages.
+func exportAll(_ ledger: any UsageLedger, matching filter: UsageFilter = UsageFilter(), pageSize: Int = 97) async throws
+    -> [UsageEvent]
+{
+    var events: [UsageEvent] = []
+    var cursor: EventCursor?
+    repeat {
+        let page = try await ledger.events(matching: filter, after: cursor, limit: pageSize)
+        events += page.events
+        cursor = page.next
+    } while cursor != nil
+    return events
+}
+
+/// Every aggregate row of `level`, through the export pages.
+func exportRollups(_ ledger: any UsageLedger, _ level: RollupLevel, matching filter: UsageFilter = UsageFilter(), pageSize: Int = 13)
+    async throws -> [RollupRecord]
+{
+    var records: [RollupRecord] = []
+    var cursor: RollupCursor?
+    repeat {
+        let page = try await ledger.rollups(level, matching: filter, after: cursor, limit: pageSize)
+        records += page.records
+        cursor = page.next
+    } while cursor != nil
+    return records
+}
+
+extension SQLiteUsageLedger {
+    /// Raw SQL for tests that must reach under the API (`@testable`).
+    func executeForTesting(_ sql: String) throws {
+        try db.execute(sql)
+    }
+}
