@@ -55,7 +55,7 @@ public enum UsageReportText {
         if t.unpriced > 0 {
             footer.append("* \(count(t.unpriced)) events have no price (not in the cost); see `costctl pricing show MODEL`")
         }
-        footer.append("read from \(report.source == .raw ? "raw events" : "\(report.source.rawValue) aggregates"); times in \(displayName(query.timeZone))")
+        footer.append("read from \(sourceName(report.source)); times in \(displayName(query.timeZone))")
         footer += report.notes.map { "note: \($0)" }
         out += footer.joined(separator: "\n") + "\n"
         return out
@@ -80,6 +80,16 @@ public enum UsageReportText {
             lines.append(render(row))
         }
         return lines
+    }
+
+    static func sourceName(_ source: ReportSource) -> String {
+        switch source {
+        case .raw: "raw events"
+        case .hourly: "hourly aggregates"
+        case .daily: "daily aggregates"
+        case .monthly: "monthly aggregates"
+        case .dailyByDimension: "daily totals by dimension"
+        }
     }
 
     /// `UTC` for the zero-offset zone (Foundation names it `GMT`), else the IANA name.

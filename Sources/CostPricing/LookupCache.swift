@@ -129,6 +129,28 @@ final class LockedLookupCache: @unchecked Sendable {
         identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value)
     }
 
+    // Guarded by `lock`: ids that resolve to nothing, with their error (suggestions are costly to
+    // compute, and a ledger import may see the same unknown id millions of times).
+    @exclusivity(unchecked) private var failures: [FailureKey: PricingError] = [:]
+
+    struct FailureKey: Hashable {
+        var model: String
+        var provider: String?
+    }
+
+    func failure(model: String, provider: String?) -> PricingError? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failures.isEmpty ? nil : failures[FailureKey(model: model, provider: provider)]
+    }
+
+    func rememberFailure(model: String, provider: String?, error: PricingError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if failures.count >= 4_096 { failures.removeAll() }
+        failures[FailureKey(model: model, provider: provider)] = error
+    }
+
     /// Records that these string values (found by content) resolve to `value`.
     func remember(model: String, provider: String?, value: ResolvedModel) {
         guard IdentityTable.isSupported else { return }

@@ -103,11 +103,12 @@ extension Money {
 
     /// The exact amount as a plain decimal string without trailing zeros: `"0.0000006375"`, `"12"`, `"-1.5"`.
     public var decimalString: String {
-        let magnitude = units.magnitude
-        let whole = magnitude / UInt128(Money.unitsPerDollar)
-        var fraction = magnitude % UInt128(Money.unitsPerDollar)
+        let (whole, fraction128) = units.magnitude.quotientAndRemainder(dividingBy: UInt128(Money.unitsPerDollar))
         var text = units < 0 ? "-" : ""
-        text += String(whole)
+        // 128-bit division and printing are slow; after one division both parts fit 64 bits
+        // (the fraction always; the whole part below 18 quintillion dollars).
+        text += whole <= UInt128(UInt64.max) ? String(UInt64(whole)) : String(whole)
+        var fraction = UInt64(fraction128)
         if fraction != 0 {
             var places = Money.scale
             while fraction % 10 == 0 {

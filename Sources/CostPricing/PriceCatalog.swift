@@ -155,7 +155,14 @@ public final class PriceCatalog: Sendable {
             cache.remember(model: model, provider: provider, value: hit)
             return hit
         }
-        let resolved = try resolveUncached(model: model, provider: provider)
+        if let known = cache.failure(model: model, provider: provider) { throw known }
+        let resolved: ResolvedModel
+        do {
+            resolved = try resolveUncached(model: model, provider: provider)
+        } catch let error as PricingError {
+            cache.rememberFailure(model: model, provider: provider, error: error)
+            throw error
+        }
         cache.insert(model: model, provider: provider, hash: hash, value: resolved)
         return resolved
     }

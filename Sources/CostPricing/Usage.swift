@@ -180,8 +180,8 @@ public struct Usage: Sendable, Hashable {
     ///
     /// - throws: ``PricingError`` `.invalidUsage` naming the offending count.
     public func validate() throws {
-        for (kind, count) in counts where count < 0 {
-            throw PricingError(code: .invalidUsage, message: "usage count \(kind) is negative (\(count)); counts must be 0 or more")
+        if hasNegativeCount {
+            try throwNegative()
         }
         if cacheReadTokens + cacheWriteTokens > inputTokens {
             throw PricingError(
@@ -200,6 +200,19 @@ public struct Usage: Sendable, Hashable {
                 code: .invalidUsage,
                 message: "reasoning tokens (\(reasoningTokens)) exceed output tokens (\(outputTokens)); output tokens must include reasoning"
             )
+        }
+    }
+
+    /// Whether any count is negative (no allocation: the ingest path checks every event).
+    var hasNegativeCount: Bool {
+        inputTokens < 0 || outputTokens < 0 || cacheReadTokens < 0 || cacheWriteTokens < 0 || cacheWrite5mTokens < 0
+            || cacheWrite1hTokens < 0 || reasoningTokens < 0 || inputAudioTokens < 0 || outputAudioTokens < 0
+            || requests < 0 || other.values.contains { $0 < 0 }
+    }
+
+    private func throwNegative() throws {
+        for (kind, count) in counts where count < 0 {
+            throw PricingError(code: .invalidUsage, message: "usage count \(kind) is negative (\(count)); counts must be 0 or more")
         }
     }
 

@@ -68,7 +68,36 @@ struct Migrator {
                 ) STRICT, WITHOUT ROWID;
                 CREATE INDEX rollup_other_series ON rollup_other(series);
                 """),
+        Migration(name: "0002-daily-totals-by-dimension", sql: dimensionRollupSQL),
     ]
+
+    /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
+    /// `UsageDimension.rolledUp`), backfilled from the daily series rollup.
+    static var dimensionRollupSQL: String {
+        let counts = SQLiteUsageLedger.countColumns
+        let money = SQLiteUsageLedger.moneyColumns
+        let columns = counts + money.flatMap { ["\($0)_hi", "\($0)_lo"] }
+        var sql = """
+            CREATE TABLE rollup_dimension_daily (
+                bucket INTEGER NOT NULL, dimension INTEGER NOT NULL, value TEXT NOT NULL,
+                \(columns.map { "\($0) INTEGER NOT NULL" }.joined(separator: ", ")),
+                PRIMARY KEY (bucket, dimension, value)
+            ) STRICT, WITHOUT ROWID;
+
+            """
+        let sums = counts.map { "SUM(r.\($0))" } + money.flatMap {
+            ["SUM(r.\($0)_hi) + SUM(r.\($0)_lo) / 1000000000", "SUM(r.\($0)_lo) % 1000000000"]
+        }
+        for (index, column) in SQLiteUsageLedger.seriesColumns.enumerated() {
+            sql += """
+                INSERT INTO rollup_dimension_daily (bucket, dimension, value, \(columns.joined(separator: ", ")))
+                SELECT r.bucket, \(index), s.\(column), \(sums.joined(separator: ", "))
+                FROM rollup_daily r JOIN series s ON s.id = r.series GROUP BY r.bucket, s.\(column);
+
+                """
+        }
+        return sql
+    }
 
     /// Applies what is missing.
     ///

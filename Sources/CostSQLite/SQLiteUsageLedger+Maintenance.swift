@@ -44,6 +44,12 @@ extension SQLiteUsageLedger {
             result.dailyRowsDeleted = try prune(.daily, retention.dailyDays, current.daily) {
                 zone.bucketStart(.day, containing: $0)
             }
+            if let days = retention.dailyDays {
+                let cutoff = zone.bucketStart(.day, containing: now.addingTimeInterval(-Double(days) * 86_400))
+                let statement = try db.cached("DELETE FROM rollup_dimension_daily WHERE bucket < ?")
+                statement.bind(Int64(cutoff.timeIntervalSince1970), at: 1)
+                try statement.step()
+            }
             result.monthlyRowsDeleted = try prune(.monthly, retention.monthlyDays, current.monthly) {
                 zone.bucketStart(.month, containing: $0)
             }
@@ -78,6 +84,21 @@ extension SQLiteUsageLedger {
                 try statement.step()
                 return db.changes
             }
+            // Take the forgotten series out of the per-dimension daily totals first.
+            let rows = try db.cached(
+                "SELECT r.bucket, \(SQLiteUsageLedger.seriesColumns.map { "s.\($0)" }.joined(separator: ", ")), \(SQLiteUsageLedger.rollupColumns) FROM rollup_daily r JOIN series s ON s.id = r.series WHERE r.series IN (\(seriesSQL))")
+            for (i, v) in values.enumerated() { rows.bind(v, at: Int32(i + 1)) }
+            var negative: [DimensionDelta: UsageTotals] = [:]
+            while try rows.step() {
+                var totals = UsageTotals()
+                totals.subtract(SQLiteUsageLedger.totals(rows, from: 10))
+                for index in 0..<SQLiteUsageLedger.seriesColumns.count {
+                    negative[DimensionDelta(bucket: rows.int64(0), dimension: index, value: rows.text(Int32(index + 1)) ?? ""), default: UsageTotals()]
+                        .add(totals)
+                }
+            }
+            try SQLiteUsageLedger.applyDimensions(negative, db)
+            try db.execute("DELETE FROM rollup_dimension_daily WHERE events <= 0")
             result.eventsDeleted = try run("DELETE FROM events WHERE series IN (\(seriesSQL))")
             for level in RollupLevel.allCases {
                 result.aggregateRowsDeleted += try run("DELETE FROM rollup_\(level.rawValue) WHERE series IN (\(seriesSQL))")
@@ -114,12 +135,14 @@ extension SQLiteUsageLedger {
                 SQLiteUsageLedger.bind(time.bindings + [.int(after)] + dims.bindings, to: select)
                 var page: [(Int64, Int64, UsageEvent)] = []
                 while try select.step() {
-                    page.append((select.int64(0), select.int64(30), SQLiteUsageLedger.decodeEvent(select)))
+                    page.append((select.int64(0), select.int64(34), SQLiteUsageLedger.decodeEvent(select)))
                 }
                 if page.isEmpty { break }
                 after = page[page.count - 1].0
                 var deltas: [RollupDelta: UsageTotals] = [:]
+                var seriesKeys: [Int64: SeriesKey] = [:]
                 for (position, series, event) in page {
+                    if seriesKeys[series] == nil { seriesKeys[series] = SeriesKey(event) }
                     result.examined += 1
                     let old = event.cost ?? .unpriced(reason: "unknown")
                     result.costBefore += old.isPriced ? old.total : .zero
@@ -134,7 +157,7 @@ extension SQLiteUsageLedger {
                     let (o1, o2) = SQLiteUsageLedger.split(new.isPriced ? new.outputTotal : .zero)
                     update.reset()
                     for (i, v) in [t1, t2, i1, i2, o1, o2, new.isPriced ? 1 : 0].enumerated() { update.bind(v, at: Int32(i + 1)) }
-                    update.bind(SQLiteUsageLedger.json(new), at: 8)
+                    update.bind(StoredJSON.costDetail(new), at: 8)
                     update.bind(position, at: 9)
                     try update.step()
                     var changed = event
@@ -147,6 +170,7 @@ extension SQLiteUsageLedger {
                     deltas[RollupDelta(level: .monthly, bucket: month, series: series), default: UsageTotals()].add(delta)
                 }
                 try SQLiteUsageLedger.apply(deltas, db)
+                try SQLiteUsageLedger.applyDimensions(SQLiteUsageLedger.dimensionDeltas(deltas, series: seriesKeys), db)
             }
             if let horizon = try horizons().raw, filter.since.map({ $0 < horizon }) ?? true {
                 result.notes.append("events before \(Timestamp.format(horizon)) were compacted and were not repriced")

@@ -125,6 +125,10 @@ extension SQLiteUsageLedger {
         return try db.readTransaction {
             let (source, notes) = ReportPlanner.plan(query, rollupZone: zone, horizons: try horizons(), now: now)
             var builder = ReportBuilder(query: query)
+            if source == .dailyByDimension {
+                try SQLiteUsageLedger.queryByDimension(query, db: db, into: &builder)
+                return builder.finish(source: source, notes: notes)
+            }
             var groupExpressions: [String] = []
             var groupBindings: [Binding] = []
             for dimension in query.groupBy {
@@ -144,7 +148,7 @@ extension SQLiteUsageLedger {
             case .raw: table = "events e JOIN series s ON s.id = e.series"
             case .hourly: table = "rollup_hourly r JOIN series s ON s.id = r.series"
             case .daily: table = "rollup_daily r JOIN series s ON s.id = r.series"
-            case .monthly: table = "rollup_monthly r JOIN series s ON s.id = r.series"
+            case .monthly, .dailyByDimension: table = "rollup_monthly r JOIN series s ON s.id = r.series"
             }
             let sums = raw ? SQLiteUsageLedger.rawSums : SQLiteUsageLedger.rollupSums
             let sql = "SELECT \(selectList), \(sums) FROM \(table) \(whereSQL) GROUP BY \(groupList)"
@@ -188,8 +192,48 @@ extension SQLiteUsageLedger {
         }
     }
 
+    /// A report from the daily totals per dimension value, plus the unit kinds of `rollup_other`.
+    static func queryByDimension(_ query: UsageQuery, db: Connection, into builder: inout ReportBuilder) throws {
+        let dimension = ReportPlanner.singleDimension(query) ?? .provider
+        let index = UsageDimension.rolledUp.firstIndex(of: dimension) ?? 0
+        let time = rollupTimeClause(query.filter)
+        var conditions = ["r.dimension = ?"] + time.sql
+        var bindings: [Binding] = [.int(Int64(index))] + time.bindings
+        if let values = query.filter.equals[dimension] {
+            let sorted = values.sorted()
+            conditions.append("r.value IN (\(Array(repeating: "?", count: max(1, sorted.count)).joined(separator: ", ")))")
+            bindings += sorted.isEmpty ? [.text("\u{0}never")] : sorted.map { .text($0) }
+        }
+        let bucket = query.bucket == nil ? "0" : "r.bucket"
+        let grouped = !query.groupBy.isEmpty
+        let sql =
+            "SELECT \(bucket), \(grouped ? "r.value" : "''"), \(rollupSums) FROM rollup_dimension_daily r WHERE "
+            + conditions.joined(separator: " AND ") + " GROUP BY 1, 2"
+        let statement = try db.cached(sql)
+        bind(bindings, to: statement)
+        while try statement.step() {
+            builder.add(
+                sourceSeconds: statement.int64(0), values: grouped ? [statement.text(1) ?? ""] : [],
+                totals: totals(statement, from: 2))
+        }
+        // Unit kinds outside the fixed columns: few rows, read from the daily series rollup.
+        let column = seriesColumns[index]
+        let dims = dimensionClause(query.filter)
+        let otherConditions = ["r.level = 'daily'"] + time.sql + dims.sql
+        let otherSQL =
+            "SELECT \(bucket), \(grouped ? "s.\(column)" : "''"), r.kind, SUM(r.count) FROM rollup_other r JOIN series s ON s.id = r.series WHERE "
+            + otherConditions.joined(separator: " AND ") + " GROUP BY 1, 2, 3"
+        let other = try db.cached(otherSQL)
+        bind(time.bindings + dims.bindings, to: other)
+        while try other.step() {
+            var partial = UsageTotals()
+            partial.usage.other = [UsageKind(rawValue: other.text(2) ?? ""): other.int(3)]
+            builder.add(sourceSeconds: other.int64(0), values: grouped ? [other.text(1) ?? ""] : [], totals: partial)
+        }
+    }
+
     static func decodeCounts(_ text: String) -> [UsageKind: Int]? {
-        guard let raw = try? JSONDecoder().decode([String: Int].self, from: Data(text.utf8)) else { return nil }
+        guard let raw = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Int] else { return nil }
         return Dictionary(uniqueKeysWithValues: raw.map { (UsageKind(rawValue: $0.key), $0.value) })
     }
 
@@ -197,7 +241,7 @@ extension SQLiteUsageLedger {
         e.pos, e.id, s.provider, s.model, s.org, s.team, s.user, s.project, s.key_id, s.operation, s.status, e.session,
         e.input, e.output, e.cache_read, e.cache_write, e.cache_write_5m, e.cache_write_1h, e.reasoning, e.input_audio,
         e.output_audio, e.requests, e.other_usage, e.cost_detail, e.latency_ms, e.tags, e.metadata,
-        e.cost_hi, e.cost_lo, e.priced
+        e.cost_hi, e.cost_lo, e.priced, e.in_cost_hi, e.in_cost_lo, e.out_cost_hi, e.out_cost_lo
         """
 
     static func decodeEvent(_ s: Statement) -> UsageEvent {
@@ -210,12 +254,10 @@ extension SQLiteUsageLedger {
             cacheWrite5mTokens: s.int(16), cacheWrite1hTokens: s.int(17), reasoningTokens: s.int(18),
             inputAudioTokens: s.int(19), outputAudioTokens: s.int(20), requests: s.int(21))
         if let other = s.text(22), let counts = decodeCounts(other) { usage.other = counts }
-        var cost: EventCost?
-        if let detail = s.text(23) { cost = try? JSONDecoder().decode(EventCost.self, from: Data(detail.utf8)) }
-        if cost == nil {
-            cost = s.int(29) == 1 ? EventCost(total: join(s.int64(27), s.int64(28))) : .unpriced(reason: "unknown")
-        }
-        let tags = s.text(25).flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        let cost = StoredJSON.cost(
+            total: join(s.int64(27), s.int64(28)), input: join(s.int64(30), s.int64(31)), output: join(s.int64(32), s.int64(33)),
+            priced: s.int(29) == 1, detail: s.text(23))
+        let tags = s.text(25).flatMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String] } ?? [:]
         let metadata = s.text(26).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
         return UsageEvent(
             id: s.text(1) ?? "",

@@ -127,6 +127,7 @@ public actor SQLiteUsageLedger: UsageLedger {
             statuses.reserveCapacity(prepared.events.count)
             var deltas: [RollupDelta: UsageTotals] = [:]
             var nextInMillisecond: [Int64: Int64] = [:]
+            var touched: [Int64: SeriesKey] = [:]
             let insert = try db.cached(SQLiteUsageLedger.insertEventSQL)
             for (index, event) in prepared.events {
                 let key = SeriesKey(event)
@@ -159,11 +160,13 @@ public actor SQLiteUsageLedger: UsageLedger {
                 guard added else { continue }
                 let (hour, day, month) = rollupBuckets.buckets(milliseconds: millis)
                 let totals = UsageTotals(event)
+                if touched[seriesID] == nil { touched[seriesID] = key }
                 deltas[RollupDelta(level: .hourly, bucket: hour, series: seriesID), default: UsageTotals()].add(totals)
                 deltas[RollupDelta(level: .daily, bucket: day, series: seriesID), default: UsageTotals()].add(totals)
                 deltas[RollupDelta(level: .monthly, bucket: month, series: seriesID), default: UsageTotals()].add(totals)
             }
             try SQLiteUsageLedger.apply(deltas, db)
+            try SQLiteUsageLedger.applyDimensions(SQLiteUsageLedger.dimensionDeltas(deltas, series: touched), db)
             return (statuses, newSeries, generation)
         }
         buckets = rollupBuckets
@@ -258,7 +261,7 @@ public actor SQLiteUsageLedger: UsageLedger {
         if u.other.isEmpty {
             s.bindNull(at: 15)
         } else {
-            s.bind(json(Dictionary(uniqueKeysWithValues: u.other.map { ($0.key.rawValue, $0.value) })), at: 15)
+            s.bind(StoredJSON.counts(u.other), at: 15)
         }
         let cost = event.cost ?? .unpriced(reason: "not priced")
         let priced = cost.isPriced
@@ -272,32 +275,30 @@ public actor SQLiteUsageLedger: UsageLedger {
         s.bind(o1, at: 20)
         s.bind(o2, at: 21)
         s.bind(priced ? 1 : 0, at: 22)
-        s.bind(json(cost), at: 23)
+        s.bind(StoredJSON.costDetail(cost), at: 23)
         s.bind(event.latencyMilliseconds, at: 24)
-        s.bind(event.dimensions.tags.isEmpty ? nil : json(event.dimensions.tags), at: 25)
+        s.bind(event.dimensions.tags.isEmpty ? nil : StoredJSON.object(event.dimensions.tags), at: 25)
         s.bind(event.metadata.flatMap { json($0) }, at: 26)
     }
 
     static func apply(_ deltas: [RollupDelta: UsageTotals], _ db: Connection) throws {
+        guard !deltas.isEmpty else { return }
+        let hourly = try db.cached(upsertSQL[RollupLevel.hourly.rawValue] ?? "")
+        let daily = try db.cached(upsertSQL[RollupLevel.daily.rawValue] ?? "")
+        let monthly = try db.cached(upsertSQL[RollupLevel.monthly.rawValue] ?? "")
         for (key, totals) in deltas {
-            let statement = try db.cached(upsertSQL[key.level.rawValue] ?? "")
+            let statement: Statement
+            switch key.level {
+            case .hourly: statement = hourly
+            case .daily: statement = daily
+            case .monthly: statement = monthly
+            }
+            statement.reset()
             statement.bind(key.bucket, at: 1)
             statement.bind(key.series, at: 2)
-            let u = totals.usage
-            let values: [Int] = [
-                totals.events, u.requests, totals.errors, totals.rateLimited, totals.unpriced, u.inputTokens,
-                u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.cacheWrite5mTokens, u.cacheWrite1hTokens,
-                u.reasoningTokens, u.inputAudioTokens, u.outputAudioTokens,
-            ]
-            for (i, value) in values.enumerated() { statement.bind(value, at: Int32(i + 3)) }
-            var column: Int32 = 17
-            for money in [totals.cost, totals.inputCost, totals.outputCost] {
-                let (hi, lo) = split(money)
-                statement.bind(hi, at: column)
-                statement.bind(lo, at: column + 1)
-                column += 2
-            }
+            bindTotals(totals, to: statement, from: 3)
             try statement.step()
+            let u = totals.usage
             for (kind, count) in u.other where count != 0 {
                 let other = try db.cached(
                     """
@@ -312,6 +313,82 @@ public actor SQLiteUsageLedger: UsageLedger {
                 try other.step()
             }
         }
+    }
+
+    /// The `series` columns, in the order of `UsageDimension.rolledUp`.
+    static let seriesColumns = ["provider", "model", "org", "team", "user", "project", "key_id", "operation", "status"]
+
+    struct DimensionDelta: Hashable {
+        var bucket: Int64
+        var dimension: Int
+        var value: String
+    }
+
+    /// The daily series deltas folded per (day, dimension, value).
+    static func dimensionDeltas(_ deltas: [RollupDelta: UsageTotals], series: [Int64: SeriesKey]) -> [DimensionDelta: UsageTotals] {
+        var result: [DimensionDelta: UsageTotals] = [:]
+        for (key, totals) in deltas where key.level == .daily {
+            guard let values = series[key.series] else { continue }
+            for (index, dimension) in UsageDimension.rolledUp.enumerated() {
+                result[DimensionDelta(bucket: key.bucket, dimension: index, value: values[dimension] ?? ""), default: UsageTotals()]
+                    .add(totals)
+            }
+        }
+        return result
+    }
+
+    static func applyDimensions(_ deltas: [DimensionDelta: UsageTotals], _ db: Connection) throws {
+        guard !deltas.isEmpty else { return }
+        let statement = try db.cached(dimensionUpsertSQL)
+        for (key, totals) in deltas {
+            statement.reset()
+            statement.bind(key.bucket, at: 1)
+            statement.bind(key.dimension, at: 2)
+            statement.bind(key.value, at: 3)
+            bindTotals(totals, to: statement, from: 4)
+            try statement.step()
+        }
+    }
+
+    /// Binds the 14 counts and 3 split amounts of `totals` from column `start`.
+    static func bindTotals(_ totals: UsageTotals, to statement: Statement, from start: Int32) {
+        let u = totals.usage
+        let values: [Int] = [
+            totals.events, u.requests, totals.errors, totals.rateLimited, totals.unpriced, u.inputTokens,
+            u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.cacheWrite5mTokens, u.cacheWrite1hTokens,
+            u.reasoningTokens, u.inputAudioTokens, u.outputAudioTokens,
+        ]
+        for (i, value) in values.enumerated() { statement.bind(value, at: start + Int32(i)) }
+        var column = start + Int32(values.count)
+        for money in [totals.cost, totals.inputCost, totals.outputCost] {
+            let (hi, lo) = split(money)
+            statement.bind(hi, at: column)
+            statement.bind(lo, at: column + 1)
+            column += 2
+        }
+    }
+
+    static let dimensionUpsertSQL: String = {
+        let columns = countColumns + moneyColumns.flatMap { ["\($0)_hi", "\($0)_lo"] }
+        let placeholders = Array(repeating: "?", count: columns.count + 3).joined(separator: ", ")
+        return "INSERT INTO rollup_dimension_daily (bucket, dimension, value, \(columns.joined(separator: ", "))) VALUES (\(placeholders)) "
+            + "ON CONFLICT(bucket, dimension, value) DO UPDATE SET \(updateList)"
+    }()
+
+    static var updateList: String {
+        let counts = countColumns.map { "\($0) = \($0) + excluded.\($0)" }
+        let money = moneyColumns.flatMap {
+            [
+                "\($0)_hi = \($0)_hi + excluded.\($0)_hi + (\($0)_lo + excluded.\($0)_lo) / 1000000000",
+                "\($0)_lo = (\($0)_lo + excluded.\($0)_lo) % 1000000000",
+            ]
+        }
+        return (counts + money).joined(separator: ", ")
+    }
+
+    /// The 20 aggregate columns (counts, then split amounts) as `r.`-qualified names.
+    static var rollupColumns: String {
+        (countColumns + moneyColumns.flatMap { ["\($0)_hi", "\($0)_lo"] }).map { "r.\($0)" }.joined(separator: ", ")
     }
 
     static let countColumns = [

@@ -19,7 +19,7 @@ struct LedgerCLITests {
         let added = try #require(json["events_added"] as? Int)
         #expect(added > 300)
         let byTeam = try #require(json["by_team"] as? [String: Any])
-        #expect(byTeam["source"] as? String == "daily")
+        #expect(byTeam["source"] as? String == "daily_by_dimension")
         let totals = try #require(byTeam["totals"] as? [String: Any])
         #expect(totals["events"] as? Int == added)
         let usage = try cli.run(["usage", "--db", db, "--since", "7d", "--by", "team"])

@@ -13,8 +13,15 @@ public actor MemoryUsageLedger: UsageLedger {
     private var rows: [Int64: UsageEvent] = [:]
     private var positions: [String: Int64] = [:]
     private var rollups: [RollupLevel: [Bucketed: UsageTotals]] = [.hourly: [:], .daily: [:], .monthly: [:]]
+    private var dimensionDaily: [DimensionBucket: UsageTotals] = [:]
     private var horizons = LedgerHorizons()
     private var buckets: RollupBuckets
+
+    struct DimensionBucket: Hashable {
+        var bucket: Int64
+        var dimension: Int
+        var value: String
+    }
 
     struct Bucketed: Hashable {
         var bucket: Int64
@@ -56,6 +63,12 @@ public actor MemoryUsageLedger: UsageLedger {
             if sign > 0 { current.add(totals) } else { current.subtract(totals) }
             rollups[level]?[key] = current.events == 0 ? nil : current
         }
+        for (index, dimension) in UsageDimension.rolledUp.enumerated() {
+            let key = DimensionBucket(bucket: day, dimension: index, value: series[dimension] ?? "")
+            var current = dimensionDaily[key] ?? UsageTotals()
+            if sign > 0 { current.add(totals) } else { current.subtract(totals) }
+            dimensionDaily[key] = current.events == 0 ? nil : current
+        }
     }
 
     // MARK: - Reading
@@ -72,6 +85,18 @@ public actor MemoryUsageLedger: UsageLedger {
                     sourceSeconds: event.unixMilliseconds / 1000,
                     values: query.groupBy.map { event.value(of: $0) ?? "" },
                     totals: UsageTotals(event))
+            }
+        case .dailyByDimension:
+            let dimension = ReportPlanner.singleDimension(query) ?? .provider
+            let index = UsageDimension.rolledUp.firstIndex(of: dimension) ?? 0
+            let since = filter.since.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? .min
+            let until = filter.until.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? .max
+            let allowed = filter.equals[dimension]
+            for (key, totals) in dimensionDaily
+            where key.dimension == index && key.bucket >= since && key.bucket < until
+                && (allowed?.contains(key.value) ?? true)
+            {
+                builder.add(sourceSeconds: key.bucket, values: query.groupBy.map { _ in key.value }, totals: totals)
             }
         case .hourly, .daily, .monthly:
             let level: RollupLevel = source == .hourly ? .hourly : source == .daily ? .daily : .monthly
@@ -158,7 +183,11 @@ public actor MemoryUsageLedger: UsageLedger {
         }
         if let cutoff { horizons.hourly = max(horizons.hourly ?? cutoff, cutoff) }
         (result.dailyRowsDeleted, cutoff) = prune(.daily, days: retention.dailyDays) { zone.bucketStart(.day, containing: $0) }
-        if let cutoff { horizons.daily = max(horizons.daily ?? cutoff, cutoff) }
+        if let cutoff {
+            horizons.daily = max(horizons.daily ?? cutoff, cutoff)
+            let limit = Int64(cutoff.timeIntervalSince1970)
+            dimensionDaily = dimensionDaily.filter { $0.key.bucket >= limit }
+        }
         (result.monthlyRowsDeleted, cutoff) = prune(.monthly, days: retention.monthlyDays) {
             zone.bucketStart(.month, containing: $0)
         }
@@ -178,6 +207,15 @@ public actor MemoryUsageLedger: UsageLedger {
             rows[position] = nil
             positions[event.id] = nil
             result.eventsDeleted += 1
+        }
+        // Take the forgotten series out of the per-dimension totals, then drop their aggregate rows.
+        for (key, totals) in rollups[.daily] ?? [:] where values.contains(key.series[dimension] ?? "") {
+            for (index, d) in UsageDimension.rolledUp.enumerated() {
+                let dimensionKey = DimensionBucket(bucket: key.bucket, dimension: index, value: key.series[d] ?? "")
+                var current = dimensionDaily[dimensionKey] ?? UsageTotals()
+                current.subtract(totals)
+                dimensionDaily[dimensionKey] = current.events == 0 ? nil : current
+            }
         }
         for level in RollupLevel.allCases {
             let before = rollups[level]?.count ?? 0

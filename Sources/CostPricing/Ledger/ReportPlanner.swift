@@ -41,6 +41,13 @@ package enum ReportPlanner {
             guard let since = filter.since else { return false }
             return since >= horizon
         }
+        // Daily totals per value of one dimension: a report that groups and filters by at most one
+        // rolled-up dimension reads cardinality × days rows, whatever the number of series.
+        if singleDimension(query) != nil, query.bucket != .hour, sameZone || query.bucket == nil,
+            aligned({ rollupTime.isBucketStart(.day, $0) }), covered(horizons.daily)
+        {
+            return (.dailyByDimension, [])
+        }
         // Monthly.
         if sameZone || query.bucket == nil,
             query.bucket == nil || query.bucket == .month,
@@ -67,6 +74,15 @@ package enum ReportPlanner {
             }
         }
         return (.raw, rawNotes(filter, horizons))
+    }
+
+    /// The one dimension a query groups and filters by, if there is at most one (`.provider` when
+    /// there is none: every event has exactly one provider, so its rows sum to the totals).
+    package static func singleDimension(_ query: UsageQuery) -> UsageDimension? {
+        let dimensions = Set(query.groupBy).union(query.filter.equals.keys)
+        guard dimensions.count <= 1, query.groupBy.count <= 1 else { return nil }
+        let dimension = dimensions.first ?? .provider
+        return UsageDimension.rolledUp.contains(dimension) ? dimension : nil
     }
 
     static func rawNotes(_ filter: UsageFilter, _ horizons: LedgerHorizons) -> [String] {

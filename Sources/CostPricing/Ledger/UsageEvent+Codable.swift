@@ -149,7 +149,7 @@ extension UsageEvent {
         }
         if id.isEmpty { throw fail("id", "is empty") }
         if id.utf8.count > 256 { throw fail("id", "is longer than 256 bytes") }
-        if model.trimmingCharacters(in: .whitespaces).isEmpty { throw fail("model", "is missing or empty") }
+        if !model.utf8.contains(where: { $0 != 0x20 && $0 != 0x09 }) { throw fail("model", "is missing or empty") }
         let earliest = Date(timeIntervalSince1970: 946_684_800)  // 2000-01-01
         if timestamp < earliest {
             throw fail("timestamp", "(\(Timestamp.format(timestamp))) is before 2000-01-01")
@@ -159,8 +159,10 @@ extension UsageEvent {
                 "timestamp",
                 "(\(Timestamp.format(timestamp))) is in the future (now is \(Timestamp.format(now)); at most \(Int(maxFutureSkew))s of clock skew is accepted)")
         }
-        for (kind, count) in usage.counts where count < 0 {
-            throw fail("usage.\(kind)", "is negative (\(count))")
+        if usage.hasNegativeCount {
+            for (kind, count) in usage.counts where count < 0 {
+                throw fail("usage.\(kind)", "is negative (\(count))")
+            }
         }
         do {
             try usage.validate()

@@ -150,6 +150,9 @@ public struct UsageRow: Sendable, Hashable {
 /// Where a report's numbers were read from.
 public enum ReportSource: String, Sendable, Hashable, Codable, CaseIterable {
     case raw, hourly, daily, monthly
+    /// Daily totals per value of one dimension (per model, per user, …): the fastest source for a
+    /// report grouped or filtered by at most one dimension.
+    case dailyByDimension = "daily_by_dimension"
 }
 
 /// The answer to a ``UsageQuery``.
