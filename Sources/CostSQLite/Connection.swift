@@ -75,6 +75,8 @@ final class Connection {
             return statement
         }
         let statement = try Statement(connection: self, sql: sql, persistent: true)
+        // Bounded: some statements carry literal id lists. Evicted statements stay valid while used.
+        if cache.count >= 512 { cache.removeAll() }
         cache[sql] = statement
         checkedOut.append(statement)
         return statement
