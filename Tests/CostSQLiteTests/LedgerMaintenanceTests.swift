@@ -28,12 +28,17 @@ struct LedgerMaintenanceTests {
             while month < now {
                 let next = utc.nextBucketStart(.month, after: month)
                 queries.append(UsageQuery(filter: UsageFilter(since: month, until: next), groupBy: [.team]))
+                queries.append(UsageQuery(filter: UsageFilter(since: month, until: next), groupBy: [.team, .user]))
                 month = next
             }
             let dayStart = utc.startOfDay(now, minusDays: 200)
             queries.append(
                 UsageQuery(
                     filter: UsageFilter(since: dayStart, until: utc.startOfDay(now, minusDays: 100)), groupBy: [.model],
+                    bucket: .day))
+            queries.append(
+                UsageQuery(
+                    filter: UsageFilter(since: dayStart, until: utc.startOfDay(now, minusDays: 100)), groupBy: [.model, .team],
                     bucket: .day))
             queries.append(UsageQuery(filter: UsageFilter(since: dayStart), groupBy: [.status], bucket: .week))
             queries.append(
@@ -49,6 +54,7 @@ struct LedgerMaintenanceTests {
                 before.append(report)
             }
             #expect(before[0].totals.events == events.count)
+            #expect(Set(before.map(\.source)) == [.dailyByDimension, .monthly, .daily, .hourly])
             let hourlyBefore = try await exportRollups(ledger, .hourly, pageSize: 500)
 
             let result = try await ledger.compact(now: now)
@@ -131,9 +137,14 @@ struct LedgerMaintenanceTests {
         let events = SampleData.standard
         try await withLedger(kind) { ledger in
             try await ledger.record(contentsOf: events)
-            let rolled = UsageQuery(groupBy: [.user], bucket: .day)
-            let raw = UsageQuery(filter: UsageFilter(equals: [.tag("all"): ["yes"]]), groupBy: [.user], bucket: .day)
-            let before = rowsByKey(try await ledger.query(rolled))
+            // By user alone (daily totals per dimension), by user and team (series daily rollup), raw.
+            let queries: [(UsageQuery, ReportSource)] = [
+                (UsageQuery(groupBy: [.user], bucket: .day), .dailyByDimension),
+                (UsageQuery(groupBy: [.user, .team], bucket: .day), .daily),
+                (UsageQuery(filter: UsageFilter(equals: [.tag("all"): ["yes"]]), groupBy: [.user], bucket: .day), .raw),
+            ]
+            var before: [[RowKey: UsageTotals]] = []
+            for (query, _) in queries { before.append(rowsByKey(try await ledger.query(query))) }
 
             let result = try await ledger.forget(.user, value: "alice")
             let aliceEvents = events.filter { $0.dimensions.user == "alice" }
@@ -141,11 +152,13 @@ struct LedgerMaintenanceTests {
             #expect(result.aggregateRowsDeleted > 0)
 
             let remaining = events.filter { $0.dimensions.user != "alice" }
-            for query in [rolled, raw] {
+            for ((query, source), old) in zip(queries, before) {
                 let report = try await ledger.query(query)
-                #expect(!report.rows.contains { $0.values == ["alice"] })
+                #expect(report.source == source)
+                #expect(!report.rows.contains { $0.values.first == "alice" })
                 #expect(report.totals == totals(of: remaining))
-                #expect(rowsByKey(report) == before.filter { $0.key.values != ["alice"] })
+                #expect(rowsByKey(report) == old.filter { $0.key.values.first != "alice" })
+                #expect(rowsByKey(report) == expectedRows(remaining, query))
             }
             #expect(try await ledger.query(UsageQuery(filter: UsageFilter(equals: [.user: ["alice"]]))).totals.events == 0)
             #expect(try await exportAll(ledger, matching: UsageFilter(equals: [.user: ["alice"]])).isEmpty)
@@ -315,9 +328,18 @@ struct LedgerMaintenanceTests {
             var expected = Money.zero
             for event in events { expected += try price(event).total }
             #expect(result.costAfter == expected)
-            let report = try await ledger.query(UsageQuery(filter: UsageFilter(since: Fixtures.date("2026-03-01T00:00:00Z"))))
+            let march = UsageFilter(since: Fixtures.date("2026-03-01T00:00:00Z"))
+            let report = try await ledger.query(UsageQuery(filter: march, groupBy: [.provider, .model]))
             #expect(report.source == .monthly)
             #expect(report.totals.cost == expected)
+            let byModel = try await ledger.query(UsageQuery(filter: march, groupBy: [.model]))
+            #expect(byModel.source == .dailyByDimension)
+            #expect(byModel.totals.cost == expected)
+            for row in byModel.rows {
+                var modelCost = Money.zero
+                for event in events where event.model == row.values[0] { modelCost += try price(event).total }
+                #expect(row.totals.cost == modelCost, "\(row.values)")
+            }
             let raw = try await ledger.query(UsageQuery(filter: UsageFilter(since: Fixtures.date("2026-03-01T00:00:00.001Z"))))
             #expect(raw.source == .raw)
             #expect(raw.totals.cost == expected)
@@ -350,16 +372,21 @@ struct LedgerMaintenanceTests {
             }
             #expect(result.costAfter == totals(of: expected).cost)
             let day = LocalTime(Fixtures.utc).startOfDay(start)
+            var sources: Set<ReportSource> = []
             for query in [
                 UsageQuery(filter: UsageFilter(since: day), groupBy: [.user, .model], bucket: .hour),
                 UsageQuery(filter: UsageFilter(since: day), groupBy: [.user], bucket: .day),
                 UsageQuery(groupBy: [.model], bucket: .month),
+                UsageQuery(groupBy: [.model, .user], bucket: .month),
+                UsageQuery(filter: UsageFilter(since: day), groupBy: [.model, .user], bucket: .day),
                 UsageQuery(filter: UsageFilter(equals: [.session: [""]]), groupBy: [.user], bucket: .day),
             ] {
                 let report = try await ledger.query(query)
+                sources.insert(report.source)
                 #expect(report.totals == totals(of: expected), "\(report.source)")
                 #expect(rowsByKey(report) == expectedRows(expected, query), "\(report.source)")
             }
+            #expect(sources == [.hourly, .daily, .monthly, .dailyByDimension, .raw])
         }
     }
 

@@ -10,13 +10,10 @@ import Testing
 struct LedgerQueryTests {
     static let events = SampleData.standard
 
-    /// Runs `body` with a ledger holding ``SampleData/standard``.
+    /// Runs `body` with a ledger holding ``SampleData/standard``: one per kind, loaded once and shared
+    /// (every test here only reads it).
     func withSample(_ kind: LedgerKind, _ body: (any UsageLedger) async throws -> Void) async throws {
-        try await withLedger(kind) { ledger in
-            let result = try await ledger.record(contentsOf: Self.events)
-            #expect(result.added == Self.events.count)
-            try await body(ledger)
-        }
+        try await body(try await SharedSamples.shared.ledger(kind))
     }
 
     /// Asserts that `query` returns exactly what the events say, from `source`.
@@ -59,8 +56,13 @@ struct LedgerQueryTests {
             #expect(report.totals.usage[.webSearches] > 0)
             #expect(report.rows.count == 1)
             #expect(report.rows.first?.totals == expected)
-            #expect(report.source == .monthly)
+            // No grouping and no filter: the per-provider daily totals add up to everything.
+            #expect(report.source == .dailyByDimension)
             #expect(report.notes.isEmpty)
+            // The same totals from the series-level monthly rollup.
+            let monthly = try await ledger.query(UsageQuery(groupBy: [.provider, .model]))
+            #expect(monthly.source == .monthly)
+            #expect(monthly.totals == expected)
         }
     }
 
@@ -74,11 +76,21 @@ struct LedgerQueryTests {
     }
 
     static let cases: [Case] = [
-        Case(name: "by user, month-aligned", query: UsageQuery(filter: UsageFilter(since: feb1, until: mar1), groupBy: [.user]), source: .monthly),
+        Case(
+            name: "by user and team, month-aligned",
+            query: UsageQuery(filter: UsageFilter(since: feb1, until: mar1), groupBy: [.user, .team]), source: .monthly),
+        Case(
+            name: "by user, month-aligned (per-dimension totals)",
+            query: UsageQuery(filter: UsageFilter(since: feb1, until: mar1), groupBy: [.user]), source: .dailyByDimension),
         Case(name: "by model and user, no range", query: UsageQuery(groupBy: [.model, .user]), source: .monthly),
         Case(
-            name: "by user, day buckets in UTC",
-            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10), groupBy: [.user], bucket: .day), source: .daily),
+            name: "by user and model, day buckets in UTC",
+            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10), groupBy: [.user, .model], bucket: .day),
+            source: .daily),
+        Case(
+            name: "by user, day buckets in UTC (per-dimension totals)",
+            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10), groupBy: [.user], bucket: .day),
+            source: .dailyByDimension),
         Case(
             name: "by model, day buckets in New York (hourly rollups, DST inside)",
             query: UsageQuery(
@@ -93,14 +105,22 @@ struct LedgerQueryTests {
             name: "hour buckets in Kolkata (raw)",
             query: UsageQuery(
                 filter: UsageFilter(since: mar1, until: mar10), bucket: .hour, timeZone: Fixtures.kolkata), source: .raw),
-        Case(name: "week buckets in UTC", query: UsageQuery(groupBy: [.team], bucket: .week), source: .daily),
+        Case(name: "week buckets in UTC, by team and operation", query: UsageQuery(groupBy: [.team, .operation], bucket: .week), source: .daily),
+        Case(name: "week buckets in UTC, by team (per-dimension totals)", query: UsageQuery(groupBy: [.team], bucket: .week), source: .dailyByDimension),
         Case(
             name: "week buckets in New York", query: UsageQuery(filter: UsageFilter(since: jan20), bucket: .week, timeZone: Fixtures.newYork),
             source: .hourly),
-        Case(name: "month buckets in UTC", query: UsageQuery(groupBy: [.provider], bucket: .month), source: .monthly),
+        Case(name: "month buckets in UTC, by provider and key", query: UsageQuery(groupBy: [.provider, .keyID], bucket: .month), source: .monthly),
         Case(
-            name: "month buckets, day-aligned range",
-            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10), bucket: .month), source: .daily),
+            name: "month buckets in UTC, by provider (per-dimension totals)", query: UsageQuery(groupBy: [.provider], bucket: .month),
+            source: .dailyByDimension),
+        Case(
+            name: "month buckets, day-aligned range, by project and status",
+            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10), groupBy: [.project, .status], bucket: .month),
+            source: .daily),
+        Case(
+            name: "month buckets, day-aligned range (per-dimension totals)",
+            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10), bucket: .month), source: .dailyByDimension),
         Case(
             name: "month buckets in Kolkata", query: UsageQuery(groupBy: [.status], bucket: .month, timeZone: Fixtures.kolkata),
             source: .raw),
@@ -132,14 +152,35 @@ struct LedgerQueryTests {
             query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10, equals: [.user: [""]]), groupBy: [.team], bucket: .day),
             source: .daily),
         Case(
-            name: "filter on status",
-            query: UsageQuery(filter: UsageFilter(equals: [.status: ["error", "rate_limited"]]), groupBy: [.status]), source: .monthly),
+            name: "filter on status, by user",
+            query: UsageQuery(filter: UsageFilter(equals: [.status: ["error", "rate_limited"]]), groupBy: [.user]), source: .monthly),
+        Case(
+            name: "filter on status, by status (per-dimension totals)",
+            query: UsageQuery(filter: UsageFilter(equals: [.status: ["error", "rate_limited"]]), groupBy: [.status]),
+            source: .dailyByDimension),
+        Case(
+            name: "filter on users, by team, day-aligned range",
+            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10, equals: [.user: ["alice", "carol"]]), groupBy: [.team]),
+            source: .daily),
+        Case(
+            name: "filter on users, no grouping, day buckets (per-dimension totals)",
+            query: UsageQuery(filter: UsageFilter(since: jan20, until: mar10, equals: [.user: ["alice", "carol"]]), bucket: .day),
+            source: .dailyByDimension),
+        Case(
+            name: "filter on an empty set of users matches nothing",
+            query: UsageQuery(filter: UsageFilter(equals: [.user: []]), groupBy: [.team]), source: .monthly),
+        Case(
+            name: "filter on an empty set of tag values matches nothing (raw)",
+            query: UsageQuery(filter: UsageFilter(equals: [.tag("env"): []]), groupBy: [.user]), source: .raw),
         Case(
             name: "filter on an absent tag value",
             query: UsageQuery(filter: UsageFilter(equals: [.tag("missing"): [""]]), groupBy: [.team]), source: .raw),
         Case(
-            name: "filter matching nothing",
-            query: UsageQuery(filter: UsageFilter(equals: [.user: ["nobody"]]), groupBy: [.user]), source: .monthly),
+            name: "filter matching nothing, by team",
+            query: UsageQuery(filter: UsageFilter(equals: [.user: ["nobody"]]), groupBy: [.team]), source: .monthly),
+        Case(
+            name: "filter matching nothing (per-dimension totals)",
+            query: UsageQuery(filter: UsageFilter(equals: [.user: ["nobody"]]), groupBy: [.user]), source: .dailyByDimension),
     ]
 
     @Test("grouped and bucketed reports match the events, from the right source", arguments: LedgerKind.allCases, cases)
@@ -204,15 +245,21 @@ struct LedgerQueryTests {
             var tagged = aligned
             tagged.equals[.tag("all")] = ["yes"]
 
-            for (groupBy, bucket, zone) in [
-                ([UsageDimension.user], TimeBucket?.none, Fixtures.utc), ([.model, .team], .day, Fixtures.utc),
-                ([.keyID], .hour, Fixtures.utc), ([.status], .week, Fixtures.utc), ([.model], .day, Fixtures.newYork),
-                ([], .month, Fixtures.utc),
+            for (groupBy, bucket, zone, source) in [
+                ([UsageDimension.user], TimeBucket?.none, Fixtures.utc, ReportSource.dailyByDimension),
+                ([.user, .project], nil, Fixtures.utc, .daily),
+                ([.model, .team], .day, Fixtures.utc, .daily),
+                ([.keyID], .hour, Fixtures.utc, .hourly),
+                ([.status], .week, Fixtures.utc, .dailyByDimension),
+                ([.status, .keyID], .week, Fixtures.utc, .daily),
+                ([.model], .day, Fixtures.newYork, .hourly),
+                ([], .month, Fixtures.utc, .dailyByDimension),
+                ([.team, .user], .month, Fixtures.utc, .daily),
             ] {
                 var query = UsageQuery(filter: aligned, groupBy: groupBy, bucket: bucket, timeZone: zone)
                 query.order = .key
                 let fromRollups = try await ledger.query(query)
-                #expect(fromRollups.source != .raw)
+                #expect(fromRollups.source == source, "\(groupBy) \(String(describing: bucket)) \(zone.identifier)")
                 query.filter = shifted
                 let fromRawByTime = try await ledger.query(query)
                 query.filter = tagged
@@ -232,25 +279,35 @@ struct LedgerQueryTests {
         try await withSample(kind) { ledger in
             var expected: [String: Int] = [:]
             for event in Self.events { expected[event.model, default: 0] += event.usage[.webSearches] }
-            for filter in [
-                UsageFilter(), UsageFilter(equals: [.tag("all"): ["yes"]]), UsageFilter(since: Fixtures.date("2026-01-01T05:00:00Z")),
-            ] {
-                for bucket in [TimeBucket?.none, .day] {
-                    let report = try await ledger.query(UsageQuery(filter: filter, groupBy: [.model], bucket: bucket))
-                    var byModel: [String: Int] = [:]
-                    for row in report.rows { byModel[row.values[0], default: 0] += row.totals.usage[.webSearches] }
-                    #expect(byModel == expected, "\(report.source)")
-                    #expect(report.totals.usage[.webSearches] == expected.values.reduce(0, +), "\(report.source)")
+            var sources: Set<ReportSource> = []
+            // By model alone (per-dimension totals when aligned) and by model and user (series rollups).
+            for groupBy in [[UsageDimension.model], [.model, .user]] {
+                for filter in [
+                    UsageFilter(), UsageFilter(equals: [.tag("all"): ["yes"]]), UsageFilter(since: Fixtures.date("2026-01-01T05:00:00Z")),
+                ] {
+                    for bucket in [TimeBucket?.none, .day] {
+                        let query = UsageQuery(filter: filter, groupBy: groupBy, bucket: bucket)
+                        let report = try await ledger.query(query)
+                        sources.insert(report.source)
+                        var byModel: [String: Int] = [:]
+                        for row in report.rows { byModel[row.values[0], default: 0] += row.totals.usage[.webSearches] }
+                        #expect(byModel == expected, "\(groupBy) \(report.source)")
+                        #expect(report.totals.usage[.webSearches] == expected.values.reduce(0, +), "\(report.source)")
+                        #expect(rowsByKey(report) == expectedRows(Self.events, query), "\(groupBy) \(report.source)")
+                    }
                 }
             }
+            #expect(sources == [.dailyByDimension, .monthly, .daily, .hourly, .raw])
             // Every source was exercised.
-            let sources = try await [
+            let pair: [UsageDimension] = [.model, .user]
+            let sourceList = try await [
                 ledger.query(UsageQuery()).source,
-                ledger.query(UsageQuery(filter: UsageFilter(since: Self.jan20))).source,
+                ledger.query(UsageQuery(groupBy: pair)).source,
+                ledger.query(UsageQuery(filter: UsageFilter(since: Self.jan20), groupBy: pair)).source,
                 ledger.query(UsageQuery(filter: UsageFilter(since: Self.jan20.addingTimeInterval(3600)))).source,
                 ledger.query(UsageQuery(filter: UsageFilter(since: Self.jan20.addingTimeInterval(1)))).source,
             ]
-            #expect(sources == [.monthly, .daily, .hourly, .raw])
+            #expect(sourceList == [.dailyByDimension, .monthly, .daily, .hourly, .raw])
         }
     }
 

@@ -46,6 +46,62 @@ func withLedger(
     }
 }
 
+/// Ledgers holding ``SampleData/standard``, loaded once per run (per kind and rollup zone) and shared
+/// by the tests that only read them. The SQLite files live in temporary directories removed when the
+/// test process exits.
+actor SharedSamples {
+    static let shared = SharedSamples()
+    private var loads: [String: Task<any UsageLedger, any Error>] = [:]
+
+    struct LoadFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    func ledger(_ kind: LedgerKind, rollupTimeZone: TimeZone = Fixtures.utc) async throws -> any UsageLedger {
+        let key = "\(kind.rawValue)|\(rollupTimeZone.identifier)"
+        if let load = loads[key] { return try await load.value }
+        let load = Task<any UsageLedger, any Error> {
+            let configuration = Fixtures.configuration(rollupTimeZone: rollupTimeZone)
+            let ledger: any UsageLedger
+            switch kind {
+            case .memory:
+                ledger = MemoryUsageLedger(configuration: configuration)
+            case .sqlite:
+                let directory = try TemporaryDirectory()
+                DirectoriesRemovedAtExit.add(directory)
+                ledger = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
+            }
+            let added = try await ledger.record(contentsOf: SampleData.standard).added
+            guard added == SampleData.standard.count else {
+                throw LoadFailure(description: "the shared \(key) sample ledger added \(added) of \(SampleData.standard.count) events")
+            }
+            return ledger
+        }
+        loads[key] = load
+        return try await load.value
+    }
+}
+
+/// Temporary directories removed when the process exits (for ledgers that live for the whole run).
+enum DirectoriesRemovedAtExit {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var directories: [TemporaryDirectory] = []
+
+    static func add(_ directory: TemporaryDirectory) {
+        lock.withLock {
+            if directories.isEmpty { atexit { DirectoriesRemovedAtExit.removeAll() } }
+            directories.append(directory)
+        }
+    }
+
+    private static func removeAll() {
+        lock.withLock {
+            for directory in directories { directory.remove() }
+            directories.removeAll()
+        }
+    }
+}
+
 // MARK: - Fixed time, prices, hashing
 
 enum Fixtures {
@@ -172,14 +228,35 @@ func totals(of events: some Sequence<UsageEvent>) -> UsageTotals {
     return sum
 }
 
+/// `LocalTime.bucketStart` per (zone, bucket, instant), remembered across calls: the expected
+/// answers of many queries over the same events need the same few thousand bucket starts.
+final class BucketStartMemo: @unchecked Sendable {
+    static let shared = BucketStartMemo()
+    private struct Key: Hashable {
+        var zone: String
+        var bucket: TimeBucket
+        var instant: Date
+    }
+    private let lock = NSLock()
+    private var starts: [Key: Date] = [:]
+
+    func bucketStart(_ bucket: TimeBucket, containing instant: Date, in zone: TimeZone) -> Date {
+        let key = Key(zone: zone.identifier, bucket: bucket, instant: instant)
+        if let start = lock.withLock({ starts[key] }) { return start }
+        let start = LocalTime(zone).bucketStart(bucket, containing: instant)
+        lock.withLock { starts[key] = start }
+        return start
+    }
+}
+
 /// What `query` must answer, computed naively from `events`.
 func expectedRows(_ events: [UsageEvent], _ query: UsageQuery) -> [RowKey: UsageTotals] {
-    let time = LocalTime(query.timeZone)
+    let memo = BucketStartMemo.shared
     var rows: [RowKey: UsageTotals] = [:]
     for event in events where query.filter.matches(event) {
         let key = RowKey(
             values: query.groupBy.map { event.value(of: $0) ?? "" },
-            bucketStart: query.bucket.map { time.bucketStart($0, containing: event.timestamp) })
+            bucketStart: query.bucket.map { memo.bucketStart($0, containing: event.timestamp, in: query.timeZone) })
         rows[key, default: UsageTotals()].add(UsageTotals(event))
     }
     return rows
@@ -226,4 +303,45 @@ extension SQLiteUsageLedger {
     func executeForTesting(_ sql: String) throws {
         try db.execute(sql)
     }
+
+    /// The first column of the first row of `sql`, read in its own transaction (`@testable`).
+    func scalarForTesting(_ sql: String) throws -> Int64? {
+        try db.readTransaction { try db.scalarInt(sql) }
+    }
+}
+
+// MARK: - The same question from an aggregate level and from raw events
+
+/// Asks `query` (in key order), checks that it was answered from `source`, then asks the same
+/// question forced to raw events two ways: a range one millisecond longer (no event falls in that
+/// millisecond) and a filter on the tag every ``SampleData`` event carries. All three answers must
+/// agree row for row, and with what `events` (what the ledger holds) say. `bothWays: false` asks
+/// raw events only through the tag (for loops over many queries).
+@discardableResult
+func expectSameAsRaw(
+    _ ledger: any UsageLedger, _ query: UsageQuery, events: [UsageEvent], source: ReportSource, _ label: String = "",
+    bothWays: Bool = true, sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> UsageReport {
+    var query = query
+    query.order = .key
+    let report = try await ledger.query(query)
+    #expect(report.source == source, "source: \(label)", sourceLocation: sourceLocation)
+    var byTime = query
+    byTime.filter.until = (query.filter.until ?? Fixtures.now).addingTimeInterval(0.001)
+    var byTag = query
+    byTag.filter.equals[.tag("all")] = ["yes"]
+    #expect(events.allSatisfy { $0.dimensions.tags["all"] == "yes" }, sourceLocation: sourceLocation)
+    #expect(!events.contains { byTime.filter.matches($0) != query.filter.matches($0) }, sourceLocation: sourceLocation)
+    for raw in bothWays ? [byTime, byTag] : [byTag] {
+        let answer = try await ledger.query(raw)
+        #expect(answer.source == .raw, "forced raw: \(label)", sourceLocation: sourceLocation)
+        #expect(answer.rows == report.rows, "rows against raw: \(label)", sourceLocation: sourceLocation)
+        #expect(answer.totals == report.totals, "totals against raw: \(label)", sourceLocation: sourceLocation)
+        #expect(answer.groupCount == report.groupCount, "group count against raw: \(label)", sourceLocation: sourceLocation)
+    }
+    #expect(rowsByKey(report) == expectedRows(events, query), "rows against the events: \(label)", sourceLocation: sourceLocation)
+    #expect(
+        report.totals == totals(of: events.filter(query.filter.matches)), "totals against the events: \(label)",
+        sourceLocation: sourceLocation)
+    return report
 }

@@ -43,18 +43,26 @@ struct SQLiteUsageLedgerTests {
             let berlin = LocalTime(Fixtures.berlin)
             let since = berlin.startOfDay(Fixtures.date("2026-02-10T12:00:00Z"))
             let until = berlin.startOfDay(Fixtures.date("2026-03-09T12:00:00Z"))
+            let range = UsageFilter(since: since, until: until)
             let queries = [
-                (UsageQuery(filter: UsageFilter(since: since, until: until), groupBy: [.user], bucket: .day, timeZone: Fixtures.berlin), ReportSource.daily),
-                (UsageQuery(filter: UsageFilter(since: since, until: until), groupBy: [.model], bucket: .week, timeZone: Fixtures.berlin), .daily),
-                (UsageQuery(filter: UsageFilter(since: since, until: until), groupBy: [.user]), .daily),
-                (UsageQuery(groupBy: [.team], bucket: .month, timeZone: Fixtures.berlin), .monthly),
+                // Series-level daily and monthly rollups (two dimensions).
+                (UsageQuery(filter: range, groupBy: [.user, .team], bucket: .day, timeZone: Fixtures.berlin), ReportSource.daily),
+                (UsageQuery(filter: range, groupBy: [.model, .status], bucket: .week, timeZone: Fixtures.berlin), .daily),
+                (UsageQuery(filter: range, groupBy: [.user, .project]), .daily),
+                (UsageQuery(groupBy: [.team, .user], bucket: .month, timeZone: Fixtures.berlin), .monthly),
+                // The same days through the daily totals per dimension (one dimension).
+                (UsageQuery(filter: range, groupBy: [.user], bucket: .day, timeZone: Fixtures.berlin), .dailyByDimension),
+                (UsageQuery(filter: range, groupBy: [.model], bucket: .week, timeZone: Fixtures.berlin), .dailyByDimension),
+                (UsageQuery(filter: range, groupBy: [.user]), .dailyByDimension),
+                (UsageQuery(groupBy: [.team], bucket: .month, timeZone: Fixtures.berlin), .dailyByDimension),
                 // UTC days are not Berlin days: the hourly level answers.
                 (UsageQuery(filter: UsageFilter(since: Fixtures.date("2026-02-10T00:00:00Z")), groupBy: [.user], bucket: .day), .hourly),
                 (UsageQuery(groupBy: [.user], bucket: .month), .hourly),
+                (UsageQuery(filter: UsageFilter(since: Fixtures.date("2026-02-10T00:00:00Z")), groupBy: [.user, .team], bucket: .day), .hourly),
             ]
             for (query, source) in queries {
                 let report = try await ledger.query(query)
-                #expect(report.source == source)
+                #expect(report.source == source, "\(query.groupBy) \(String(describing: query.bucket))")
                 #expect(rowsByKey(report) == expectedRows(events, query))
                 #expect(report.totals == totals(of: events.filter(query.filter.matches)))
             }
@@ -82,6 +90,56 @@ struct SQLiteUsageLedgerTests {
         #expect(message.contains("9999-from-the-future"))
         #expect(message.contains(directory.databasePath))
         #expect(message.contains("upgrade costctl"))
+    }
+
+    @Test("a database from before migration 0002 gets its daily totals per dimension backfilled")
+    func dimensionBackfill() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let events = SampleData.standard
+        let (first, later) = (Array(events.prefix(450)), Array(events.dropFirst(450)))
+        // Berlin days, so the backfill must keep the daily rollup's own buckets.
+        let configuration = Fixtures.configuration(rollupTimeZone: Fixtures.berlin)
+        do {
+            let ledger = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
+            #expect(try await ledger.record(contentsOf: first).added == first.count)
+            _ = try await ledger.forget(.team, value: "ads")
+            // Back to what a database written before migration 0002 holds.
+            try await ledger.executeForTesting(
+                "DELETE FROM schema_migrations WHERE name = '0002-daily-totals-by-dimension'; DROP TABLE rollup_dimension_daily; PRAGMA user_version = 1")
+            #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'rollup_dimension_daily'") == 0)
+            #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 1)
+        }
+        let reopened = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
+        #expect(try await reopened.info().schemaVersion == SQLiteUsageLedger.schemaVersion)
+        #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 2)
+        #expect(try await reopened.integrityCheck() == "ok")
+        let rows = try await reopened.scalarForTesting("SELECT COUNT(*) FROM rollup_dimension_daily")
+        #expect((rows ?? 0) > 0)
+
+        let berlin = LocalTime(Fixtures.berlin)
+        let range = UsageFilter(
+            since: berlin.startOfDay(Fixtures.date("2026-01-20T12:00:00Z")), until: berlin.startOfDay(Fixtures.date("2026-03-10T12:00:00Z")))
+        func check(_ held: [UsageEvent], _ label: String) async throws {
+            try await expectSameAsRaw(reopened, UsageQuery(), events: held, source: .dailyByDimension, "\(label): totals")
+            for dimension in UsageDimension.rolledUp {
+                for bucket in [TimeBucket?.none, .day, .month] {
+                    try await expectSameAsRaw(
+                        reopened, UsageQuery(filter: range, groupBy: [dimension], bucket: bucket, timeZone: Fixtures.berlin), events: held,
+                        source: .dailyByDimension, "\(label): \(dimension) \(String(describing: bucket))")
+                }
+            }
+            var pair = range
+            pair.equals[.user] = ["alice", "bob"]
+            try await expectSameAsRaw(
+                reopened, UsageQuery(filter: pair, groupBy: [.user], bucket: .week, timeZone: Fixtures.berlin), events: held,
+                source: .dailyByDimension, "\(label): alice and bob")
+        }
+        let kept = first.filter { $0.dimensions.team != "ads" }
+        try await check(kept, "backfilled")
+        // New events add to the backfilled rows.
+        #expect(try await reopened.record(contentsOf: later).added == later.count)
+        try await check(kept + later, "backfilled, then recorded")
     }
 
     @Test("a file that is not a database is refused, not overwritten")
