@@ -69,6 +69,10 @@ struct Migrator {
                 CREATE INDEX rollup_other_series ON rollup_other(series);
                 """),
         Migration(name: "0002-daily-totals-by-dimension", sql: dimensionRollupSQL),
+        // Raw reports read unit kinds (web searches, images…) from the few events that have them.
+        Migration(
+            name: "0003-events-with-unit-counts",
+            sql: "CREATE INDEX events_other_usage ON events(series, pos) WHERE other_usage IS NOT NULL;"),
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of

@@ -181,6 +181,12 @@ extension SQLiteUsageLedger {
                 raw
                 ? try SQLiteUsageLedger.rawDimensionClause(query.filter, db: db) : SQLiteUsageLedger.dimensionClause(query.filter)
             let whereSQL = (time.sql + dims.sql).isEmpty ? "" : "WHERE " + (time.sql + dims.sql).joined(separator: " AND ")
+            if raw, query.groupBy.allSatisfy(\.isRolledUp), !dims.sql.contains(where: { $0.contains("s.") }) {
+                try SQLiteUsageLedger.rawBySeries(
+                    query, bucket: bucketExpression, whereSQL: whereSQL, bindings: time.bindings + dims.bindings, db: db,
+                    into: &builder)
+                return builder.finish(source: source, notes: notes)
+            }
             let selectList = ([bucketExpression] + groupExpressions).joined(separator: ", ")
             let groupList = (1...(1 + groupExpressions.count)).map(String.init).joined(separator: ", ")
             let table: String
@@ -230,6 +236,79 @@ extension SQLiteUsageLedger {
             }
             return builder.finish(source: source, notes: notes)
         }
+    }
+
+    /// Raw events summed per (bucket, series) without joining `series` row by row; the series'
+    /// dimension values are looked up once per series afterwards.
+    static func rawBySeries(
+        _ query: UsageQuery, bucket: String, whereSQL: String, bindings: [Binding], db: Connection,
+        into builder: inout ReportBuilder
+    ) throws {
+        let sums = """
+            COUNT(*), SUM(e.requests), SUM(1 - e.priced),
+            SUM(e.input), SUM(e.output), SUM(e.cache_read), SUM(e.cache_write), SUM(e.cache_write_5m), SUM(e.cache_write_1h),
+            SUM(e.reasoning), SUM(e.input_audio), SUM(e.output_audio),
+            SUM(e.cost_hi), SUM(e.cost_lo), SUM(e.in_cost_hi), SUM(e.in_cost_lo), SUM(e.out_cost_hi), SUM(e.out_cost_lo)
+            """
+        var partials: [(Int64, Int64, UsageTotals)] = []
+        let statement = try db.cached("SELECT \(bucket), e.series, \(sums) FROM events e \(whereSQL) GROUP BY 1, 2")
+        bind(bindings, to: statement)
+        while try statement.step() {
+            var t = UsageTotals()
+            t.events = statement.int(2)
+            t.usage.requests = statement.int(3)
+            t.unpriced = statement.int(4)
+            t.usage.inputTokens = statement.int(5)
+            t.usage.outputTokens = statement.int(6)
+            t.usage.cacheReadTokens = statement.int(7)
+            t.usage.cacheWriteTokens = statement.int(8)
+            t.usage.cacheWrite5mTokens = statement.int(9)
+            t.usage.cacheWrite1hTokens = statement.int(10)
+            t.usage.reasoningTokens = statement.int(11)
+            t.usage.inputAudioTokens = statement.int(12)
+            t.usage.outputAudioTokens = statement.int(13)
+            t.cost = join(statement.int64(14), statement.int64(15))
+            t.inputCost = join(statement.int64(16), statement.int64(17))
+            t.outputCost = join(statement.int64(18), statement.int64(19))
+            partials.append((statement.int64(0), statement.int64(1), t))
+        }
+        let other = try db.cached(
+            "SELECT \(bucket), e.series, e.other_usage FROM events e "
+                + (whereSQL.isEmpty ? "WHERE " : whereSQL + " AND ") + "e.other_usage IS NOT NULL")
+        bind(bindings, to: other)
+        while try other.step() {
+            guard let text = other.text(2), let counts = decodeCounts(text) else { continue }
+            var t = UsageTotals()
+            t.usage.other = counts
+            partials.append((other.int64(0), other.int64(1), t))
+        }
+        let keys = try seriesKeys(Set(partials.map(\.1)), db: db)
+        for (sourceSeconds, series, var totals) in partials {
+            guard let key = keys[series] else { continue }
+            if totals.events > 0 {
+                if key.status == EventStatus.error.rawValue { totals.errors = totals.events }
+                if key.status == EventStatus.rateLimited.rawValue { totals.rateLimited = totals.events }
+            }
+            builder.add(sourceSeconds: sourceSeconds, values: query.groupBy.map { key[$0] ?? "" }, totals: totals)
+        }
+    }
+
+    /// The dimension values of series ids (integers from the database, written into the SQL).
+    static func seriesKeys(_ ids: Set<Int64>, db: Connection) throws -> [Int64: SeriesKey] {
+        var keys: [Int64: SeriesKey] = [:]
+        let sorted = ids.sorted()
+        for start in stride(from: 0, to: sorted.count, by: 5_000) {
+            let chunk = sorted[start..<min(sorted.count, start + 5_000)]
+            let statement = try db.cached(
+                "SELECT id, \(seriesColumns.joined(separator: ", ")) FROM series WHERE id IN (\(chunk.map(String.init).joined(separator: ",")))")
+            while try statement.step() {
+                keys[statement.int64(0)] = SeriesKey(
+                    provider: statement.text(1) ?? "", model: statement.text(2) ?? "", org: statement.text(3) ?? "",
+                    team: statement.text(4) ?? "", user: statement.text(5) ?? "", project: statement.text(6) ?? "",
+                    keyID: statement.text(7) ?? "", operation: statement.text(8) ?? "", status: statement.text(9) ?? "")
+            }
+        }
+        return keys
     }
 
     /// A report from the daily totals per dimension value, plus the unit kinds of `rollup_other`.

@@ -106,13 +106,13 @@ struct SQLiteUsageLedgerTests {
             _ = try await ledger.forget(.team, value: "ads")
             // Back to what a database written before migration 0002 holds.
             try await ledger.executeForTesting(
-                "DELETE FROM schema_migrations WHERE name = '0002-daily-totals-by-dimension'; DROP TABLE rollup_dimension_daily; PRAGMA user_version = 1")
+                "DELETE FROM schema_migrations WHERE name <> '0001-usage-ledger'; DROP INDEX IF EXISTS events_other_usage; DROP TABLE rollup_dimension_daily; PRAGMA user_version = 1")
             #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'rollup_dimension_daily'") == 0)
             #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 1)
         }
         let reopened = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
         #expect(try await reopened.info().schemaVersion == SQLiteUsageLedger.schemaVersion)
-        #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 2)
+        #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == Int64(SQLiteUsageLedger.schemaVersion))
         #expect(try await reopened.integrityCheck() == "ok")
         let rows = try await reopened.scalarForTesting("SELECT COUNT(*) FROM rollup_dimension_daily")
         #expect((rows ?? 0) > 0)
