@@ -14,7 +14,9 @@ struct RecordCommand: AsyncParsableCommand {
             tags {k: v}, status (ok, error, rate_limited), latency_ms, metadata.
 
             Recording an id that is already stored changes nothing and says so. With --stdin, an
-            invalid line makes the whole input rejected (nothing written) unless --skip-invalid.
+            invalid line makes the whole input rejected (nothing written) unless --skip-invalid;
+            all-or-nothing holds the whole input in memory and writes it in one transaction, so for
+            very large inputs use --skip-invalid (one transaction per --batch-size events).
 
             Examples:
               costctl record --model gpt-4o --input 12000 --output 800 --user alice --team search
