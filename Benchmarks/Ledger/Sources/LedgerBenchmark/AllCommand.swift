@@ -14,12 +14,25 @@ struct AllSettings {
     var repetitions: Int
 }
 
+/// This executable, resolved once at start. If it is rebuilt during a long `all` run, the steps
+/// after that run the new build (with a warning) instead of failing on a deleted file.
+let startedAt = Date()
+let stepExecutable: String = {
+    var path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    if path.hasSuffix(" (deleted)") { path = String(path.dropLast(" (deleted)".count)) }
+    return path
+}()
+
 /// Runs this executable with `arguments` and returns its RESULT object (progress goes to stderr).
 func runStep(_ arguments: [String]) throws -> [String: Any] {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
+    process.executableURL = URL(fileURLWithPath: stepExecutable)
     process.arguments = arguments
+    if let now = try? FileManager.default.attributesOfItem(atPath: stepExecutable)[.modificationDate] as? Date,
+        now > startedAt
+    {
+        log("warning: \(stepExecutable) was rebuilt during this run; the next steps run the new build")
+    }
     let pipe = Pipe()
     process.standardOutput = pipe
     try process.run()
@@ -36,6 +49,7 @@ func runStep(_ arguments: [String]) throws -> [String: Any] {
 }
 
 func runAll(_ s: AllSettings) throws -> [String: Any] {
+    _ = (startedAt, stepExecutable)  // fixed now, before the first step
     try FileManager.default.createDirectory(atPath: s.directory, withIntermediateDirectories: true)
     let db = { (name: String) in (s.directory as NSString).appendingPathComponent(name) }
     func ingest(_ events: Int, ids: String, durability: String, pricing: String = "explicit", path: String,
@@ -151,7 +165,7 @@ func runAll(_ s: AllSettings) throws -> [String: Any] {
             let target = number(q["target_ms"])
             let verdict = target > 0 ? (number(q["median_ms"]) < target ? "ok (< \(Int(target)) ms)" : "OVER \(Int(target)) ms") : ""
             line(
-                "  " + pad(q["name"] as? String ?? "", 46) + pad(q["source"] as? String ?? "", 8)
+                "  " + pad(q["name"] as? String ?? "", 46) + pad(q["source"] as? String ?? "", 19)
                     + String(format: "%9.2f / %9.2f ms", number(q["min_ms"]), number(q["median_ms"]))
                     + pad(Int(number(q["events"])).grouped, 12, right: true) + " events  " + verdict)
         }

@@ -90,7 +90,7 @@ func runQueries(_ s: QuerySettings) async throws -> [String: Any] {
         let sorted = times.sorted()
         let medianTime = sorted[sorted.count / 2]
         let line =
-            "  " + pad(named.name, 46) + pad(report.source.rawValue, 8)
+            "  " + pad(named.name, 46) + pad(report.source.rawValue, 19)
             + String(format: "min %8.2f ms  median %8.2f ms  first %8.2f ms  %4d groups  ", sorted[0], medianTime, first, report.groupCount)
             + "\(report.totals.events.grouped) events"
         log(line)
