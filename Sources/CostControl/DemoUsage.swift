@@ -75,78 +75,111 @@ public struct DemoUsage: Sendable {
 
     /// Events from `start` (ideally a midnight) to `end`, oldest first, with time-ordered ids.
     public func events(from start: Date, to end: Date) -> [UsageEvent] {
-        var random = SplitMix64(seed: seed)
+        var events = Array(dailyBatches(from: start, to: end).joined())
+        events.sort { $0.timestamp < $1.timestamp }
+        return events
+    }
+
+    /// The same events, one day at a time (each day's events in time order), so a caller can record
+    /// any number of days in bounded memory.
+    public func dailyBatches(from start: Date, to end: Date) -> DailyBatches {
+        DailyBatches(demo: self, start: start, end: end)
+    }
+
+    /// One day of demo events per element.
+    public struct DailyBatches: Sequence, IteratorProtocol, Sendable {
+        let demo: DemoUsage
+        let start: Date
+        let end: Date
+        let days: Int
+        var day = 0
+        var random: SplitMix64
+
+        init(demo: DemoUsage, start: Date, end: Date) {
+            self.demo = demo
+            self.start = start
+            self.end = end
+            self.days = Swift.max(1, Int((end.timeIntervalSince(start) / 86_400).rounded(.up)))
+            self.random = SplitMix64(seed: demo.seed)
+        }
+
+        public mutating func next() -> [UsageEvent]? {
+            guard day < days else { return nil }
+            defer { day += 1 }
+            var events = demo.generate(day: day, days: days, start: start, end: end, random: &random)
+            events.sort { $0.timestamp < $1.timestamp }
+            return events
+        }
+    }
+
+    func generate(day: Int, days: Int, start: Date, end: Date, random: inout SplitMix64) -> [UsageEvent] {
         var events: [UsageEvent] = []
         let totalWeight = Self.teams.reduce(0) { $0 + $1.weight }
-        let days = max(1, Int((end.timeIntervalSince(start) / 86_400).rounded(.up)))
-        for day in 0..<days {
-            let dayStart = start.addingTimeInterval(Double(day) * 86_400)
-            let weekday = (Int(dayStart.timeIntervalSince1970 / 86_400) + 3) % 7  // 0 = Monday
-            let weekend = weekday >= 5
-            // A slow upward trend, and one noisy day (a runaway batch job) in the middle.
-            let trend = 0.8 + 0.4 * Double(day) / Double(max(1, days))
-            var count = Double(requestsPerDay) * trend * (weekend ? 0.33 : 1.0) * Double.random(in: 0.85...1.15, using: &random)
-            if day == days / 2 { count *= 2.5 }
-            for _ in 0..<Int(count) {
-                // Office hours in UTC-ish: most traffic 08:00-19:00.
-                let hour = Double.random(in: 0...1, using: &random) < 0.85
-                    ? Double.random(in: 8...19, using: &random) : Double.random(in: 0...24, using: &random)
-                let at = dayStart.addingTimeInterval(hour * 3600 + Double.random(in: 0..<3600, using: &random))
-                if at >= end { continue }
-                var pick = Int.random(in: 0..<totalWeight, using: &random)
-                var team = Self.teams[0]
-                for candidate in Self.teams {
-                    if pick < candidate.weight {
-                        team = candidate
-                        break
-                    }
-                    pick -= candidate.weight
+        let dayStart = start.addingTimeInterval(Double(day) * 86_400)
+        let weekday = (Int(dayStart.timeIntervalSince1970 / 86_400) + 3) % 7  // 0 = Monday
+        let weekend = weekday >= 5
+        // A slow upward trend, and one noisy day (a runaway batch job) in the middle.
+        let trend = 0.8 + 0.4 * Double(day) / Double(max(1, days))
+        var count = Double(requestsPerDay) * trend * (weekend ? 0.33 : 1.0) * Double.random(in: 0.85...1.15, using: &random)
+        if day == days / 2 { count *= 2.5 }
+        for _ in 0..<Int(count) {
+            // Office hours in UTC-ish: most traffic 08:00-19:00.
+            let hour = Double.random(in: 0...1, using: &random) < 0.85
+                ? Double.random(in: 8...19, using: &random) : Double.random(in: 0...24, using: &random)
+            let at = dayStart.addingTimeInterval(hour * 3600 + Double.random(in: 0..<3600, using: &random))
+            if at >= end { continue }
+            var pick = Int.random(in: 0..<totalWeight, using: &random)
+            var team = Self.teams[0]
+            for candidate in Self.teams {
+                if pick < candidate.weight {
+                    team = candidate
+                    break
                 }
-                let modelWeight = team.models.reduce(0) { $0 + $1.1 }
-                var modelPick = Int.random(in: 0..<modelWeight, using: &random)
-                var model = Self.models[team.models[0].0]
-                for (index, weight) in team.models {
-                    if modelPick < weight {
-                        model = Self.models[index]
-                        break
-                    }
-                    modelPick -= weight
-                }
-                let input = Int.random(in: model.input, using: &random)
-                let output = Int.random(in: model.output, using: &random)
-                var usage = Usage(inputTokens: input, outputTokens: output)
-                if model.cacheShare > 0, Double.random(in: 0...1, using: &random) < 0.8 {
-                    usage.cacheReadTokens = Int(Double(input) * model.cacheShare * Double.random(in: 0.6...1, using: &random))
-                    if model.provider == "anthropic", Double.random(in: 0...1, using: &random) < 0.2 {
-                        let write = min(input - usage.cacheReadTokens, Int.random(in: 500...4_000, using: &random))
-                        usage.cacheWriteTokens = write
-                        usage.cacheWrite5mTokens = write
-                    }
-                }
-                if model.reasoning { usage.reasoningTokens = output * Int.random(in: 40...80, using: &random) / 100 }
-                let roll = Double.random(in: 0...1, using: &random)
-                let status: EventStatus = roll < 0.015 ? .rateLimited : roll < 0.03 ? .error : .ok
-                if status != .ok {
-                    usage.outputTokens = 0
-                    usage.reasoningTokens = 0
-                }
-                let user = team.users[Int.random(in: 0..<team.users.count, using: &random)]
-                let session = "s-\(user)-\(Int(at.timeIntervalSince1970) / 5_400)"
-                events.append(
-                    UsageEvent(
-                        id: UsageEvent.makeID(at: at, using: &random), timestamp: at, provider: model.provider,
-                        model: model.id, usage: usage,
-                        dimensions: UsageDimensions(
-                            org: team.org, team: team.name, user: user,
-                            project: team.projects[Int.random(in: 0..<team.projects.count, using: &random)],
-                            keyID: "key-\(model.provider)-\(team.name)", session: session,
-                            operation: team.operations[Int.random(in: 0..<team.operations.count, using: &random)],
-                            tags: ["env": Double.random(in: 0...1, using: &random) < 0.9 ? "prod" : "staging"]),
-                        status: status,
-                        latencyMilliseconds: 300 + output / 2 + Int.random(in: 0...800, using: &random)))
+                pick -= candidate.weight
             }
+            let modelWeight = team.models.reduce(0) { $0 + $1.1 }
+            var modelPick = Int.random(in: 0..<modelWeight, using: &random)
+            var model = Self.models[team.models[0].0]
+            for (index, weight) in team.models {
+                if modelPick < weight {
+                    model = Self.models[index]
+                    break
+                }
+                modelPick -= weight
+            }
+            let input = Int.random(in: model.input, using: &random)
+            let output = Int.random(in: model.output, using: &random)
+            var usage = Usage(inputTokens: input, outputTokens: output)
+            if model.cacheShare > 0, Double.random(in: 0...1, using: &random) < 0.8 {
+                usage.cacheReadTokens = Int(Double(input) * model.cacheShare * Double.random(in: 0.6...1, using: &random))
+                if model.provider == "anthropic", Double.random(in: 0...1, using: &random) < 0.2 {
+                    let write = min(input - usage.cacheReadTokens, Int.random(in: 500...4_000, using: &random))
+                    usage.cacheWriteTokens = write
+                    usage.cacheWrite5mTokens = write
+                }
+            }
+            if model.reasoning { usage.reasoningTokens = output * Int.random(in: 40...80, using: &random) / 100 }
+            let roll = Double.random(in: 0...1, using: &random)
+            let status: EventStatus = roll < 0.015 ? .rateLimited : roll < 0.03 ? .error : .ok
+            if status != .ok {
+                usage.outputTokens = 0
+                usage.reasoningTokens = 0
+            }
+            let user = team.users[Int.random(in: 0..<team.users.count, using: &random)]
+            let session = "s-\(user)-\(Int(at.timeIntervalSince1970) / 5_400)"
+            events.append(
+                UsageEvent(
+                    id: UsageEvent.makeID(at: at, using: &random), timestamp: at, provider: model.provider,
+                    model: model.id, usage: usage,
+                    dimensions: UsageDimensions(
+                        org: team.org, team: team.name, user: user,
+                        project: team.projects[Int.random(in: 0..<team.projects.count, using: &random)],
+                        keyID: "key-\(model.provider)-\(team.name)", session: session,
+                        operation: team.operations[Int.random(in: 0..<team.operations.count, using: &random)],
+                        tags: ["env": Double.random(in: 0...1, using: &random) < 0.9 ? "prod" : "staging"]),
+                    status: status,
+                    latencyMilliseconds: 300 + output / 2 + Int.random(in: 0...800, using: &random)))
         }
-        events.sort { $0.timestamp < $1.timestamp }
         return events
     }
 }

@@ -43,21 +43,27 @@ struct DemoCommand: AsyncParsableCommand {
         let now = Date()
         let window = UsageWindow(timeZone: global.timeZone, now: now)
         let since = try window.since("\(days)d")
-        let events = DemoUsage(seed: seed, requestsPerDay: perDay).events(from: since, to: now)
         let interactive = isatty(2) == 1 && !global.json
         let progress = FileHandle.standardError
         var recorded = RecordResult()
-        let start = Date()
-        for chunkStart in stride(from: 0, to: events.count, by: 5_000) {
-            let chunk = Array(events[chunkStart..<min(events.count, chunkStart + 5_000)])
-            let result = try await ledger.record(contentsOf: chunk, policy: .rejectAll)
-            recorded.added += result.added
-            recorded.duplicates += result.duplicates
+        var seconds = 0.0
+        var batches = DemoUsage(seed: seed, requestsPerDay: perDay).dailyBatches(from: since, to: now)
+        var day = 0
+        // One day at a time (bounded memory at any size); only the recording is timed.
+        while let events = batches.next() {
+            day += 1
+            for chunkStart in stride(from: 0, to: events.count, by: 5_000) {
+                let chunk = Array(events[chunkStart..<min(events.count, chunkStart + 5_000)])
+                let start = Date()
+                let result = try await ledger.record(contentsOf: chunk, policy: .rejectAll)
+                seconds += Date().timeIntervalSince(start)
+                recorded.added += result.added
+                recorded.duplicates += result.duplicates
+            }
             if interactive {
-                progress.write(Data("\rrecording demo usage: \(chunkStart + chunk.count)/\(events.count)".utf8))
+                progress.write(Data("\rrecording demo usage: day \(day) of \(days), \(recorded.added) events".utf8))
             }
         }
-        let seconds = Date().timeIntervalSince(start)
         if interactive { progress.write(Data("\n".utf8)) }
 
         let byTeam = try await ledger.query(
