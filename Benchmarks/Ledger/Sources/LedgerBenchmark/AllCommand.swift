@@ -127,7 +127,7 @@ func runAll(_ s: AllSettings) throws -> [String: Any] {
     line(
         pad("case", 40) + pad("events/s", 11, right: true) + pad("ceiling r/s", 13, right: true) + pad("share", 7, right: true)
             + pad("ceil+rollups r/s", 18, right: true) + pad("share", 7, right: true) + pad("batch p99", 12, right: true)
-            + pad("peak RSS", 10, right: true))
+            + pad("peak RSS", 10, right: true) + pad("anon", 9, right: true))
     for c in cases {
         let ours = number(c.ingest["events_per_second"])
         let bare = number(c.ceiling?["events_rows_per_second"])
@@ -137,7 +137,8 @@ func runAll(_ s: AllSettings) throws -> [String: Any] {
                 + pad(share(ours, bare), 7, right: true) + pad(rate(rolled), 18, right: true)
                 + pad(share(ours, rolled), 7, right: true)
                 + pad(String(format: "%.1f ms", number(c.ingest["batch_p99_ms"])), 12, right: true)
-                + pad(mib(Int(number(c.ingest["peak_rss"]))), 10, right: true))
+                + pad(mib(Int(number(c.ingest["peak_rss"]))), 10, right: true)
+                + pad(mib(Int(number(c.ingest["peak_anon_sampled"]))), 9, right: true))
     }
     if let replay = cases.first?.ingest, number(replay["replay_per_second"]) > 0 {
         line(

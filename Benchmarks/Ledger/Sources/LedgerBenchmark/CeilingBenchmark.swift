@@ -38,7 +38,7 @@ struct CeilingSettings {
     var levels: Set<Int> = [0, 1, 2]
     /// Exploration only: indexes dropped before timing.
     var dropIndexes: [String] = []
-    /// Exploration only: PRAGMA cache_size in KiB (SQLite's default is 2000).
+    /// Exploration only: PRAGMA cache_size in KiB (instead of the ledger's).
     var cacheKiB: Int?
 }
 
@@ -169,12 +169,20 @@ let dimensionUpsertSQL: String = {
         + "ON CONFLICT(bucket, dimension, value) DO UPDATE SET \(rollupUpdateList)"
 }()
 
-/// Opens a raw connection set up like the ledger's (WAL, synchronous, foreign keys on).
+/// The per-connection pragmas `Connection.init` in Sources/CostSQLite/Connection.swift sets (besides
+/// WAL, synchronous and foreign keys); keep this list in step with it, or the ceiling is not fair.
+let ledgerConnectionPragmas = [
+    "PRAGMA mmap_size = 1073741824",
+    "PRAGMA cache_size = -65536",
+]
+
+/// Opens a raw connection set up like the ledger's (WAL, synchronous, foreign keys, its other pragmas).
 func openLikeLedger(_ path: String, durability: SQLiteUsageLedger.Durability) throws -> RawDatabase {
     let db = try RawDatabase(path: path)
     try db.execute("PRAGMA foreign_keys = ON")
     guard try db.scalar("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else { throw BenchError("no WAL") }
     try db.execute("PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+    for pragma in ledgerConnectionPragmas { try db.execute(pragma) }
     return db
 }
 

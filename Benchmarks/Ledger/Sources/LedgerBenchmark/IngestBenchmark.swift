@@ -39,6 +39,7 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
     var unpriced = 0
     var timed = Duration.zero
     var cpu = 0.0
+    var peakAnonymous = 0
     var batchMilliseconds: [Double] = []
     batchMilliseconds.reserveCapacity(s.workload.events / max(1, s.batch) + 1)
     var rssSamples: [[String: Int]] = []
@@ -57,6 +58,7 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
             }
         }()
         let cpuStart = cpuSeconds()
+        peakAnonymous = max(peakAnonymous, Memory.anonymous)
         for batch in batches {
             let start = clock.now
             let result = try await ledger!.record(contentsOf: batch, policy: .skipInvalid)
@@ -68,6 +70,7 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
             rejected += result.rejected.count
         }
         cpu += cpuSeconds() - cpuStart
+        peakAnonymous = max(peakAnonymous, Memory.anonymous)
         if s.workload.pricing == .engine, generator.produced == chunk {
             // How many of the first chunk the engine left unpriced (unknown models would show here).
             let page = try await ledger!.events(matching: UsageFilter(), after: nil, limit: 2_000)
@@ -75,9 +78,11 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
         }
         if generator.produced >= nextReport || generator.produced == s.workload.events {
             nextReport += max(chunk, s.workload.events / 10)
-            rssSamples.append(["events": generator.produced, "rss": Memory.current])
+            rssSamples.append([
+                "events": generator.produced, "rss": Memory.current, "anon": Memory.anonymous, "file": Memory.fileBacked,
+            ])
             say(
-                "  \(generator.produced.grouped) events  \(Int(Double(added) / timed.seconds).grouped)/s  rss \(mib(Memory.current))  peak \(mib(Memory.peak))")
+                "  \(generator.produced.grouped) events  \(Int(Double(added) / timed.seconds).grouped)/s  rss \(mib(Memory.current)) (anon \(mib(Memory.anonymous)), file \(mib(Memory.fileBacked)))  peak \(mib(Memory.peak))")
         }
     }
     let peakAfterIngest = Memory.peak
@@ -114,13 +119,13 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
     func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
     let rate = Double(added) / timed.seconds
     say(
-        "  => \(Int(rate).grouped) events/s (\(String(format: "%.1f", timed.seconds)) s timed), batch p50 \(String(format: "%.2f", percentile(0.5))) ms p99 \(String(format: "%.2f", percentile(0.99))) ms, CPU \(Int(100 * cpu / timed.seconds))% of wall; peak RSS \(mib(peakAfterIngest)); \(series.grouped) series, \(daily.grouped) daily / \(hourly.grouped) hourly rollup rows; db \(mib(dbBytes))")
+        "  => \(Int(rate).grouped) events/s (\(String(format: "%.1f", timed.seconds)) s timed), batch p50 \(String(format: "%.2f", percentile(0.5))) ms p99 \(String(format: "%.2f", percentile(0.99))) ms, CPU \(Int(100 * cpu / timed.seconds))% of wall; peak RSS \(mib(peakAfterIngest)) (anonymous, sampled per chunk: \(mib(peakAnonymous))); \(series.grouped) series, \(daily.grouped) daily / \(hourly.grouped) hourly rollup rows; db \(mib(dbBytes))")
     if !s.keep { removeDatabase(s.path) }
     return [
         "mode": "ingest", "events": s.workload.events, "batch": s.batch, "ids": s.workload.ids.rawValue,
         "durability": s.durability.rawValue, "pricing": s.workload.pricing.rawValue, "seconds": timed.seconds,
         "events_per_second": rate, "cpu_seconds": cpu, "batch_p50_ms": percentile(0.5), "batch_p99_ms": percentile(0.99),
-        "batch_max_ms": sorted.last ?? 0, "peak_rss": peakAfterIngest, "rss_start": rssStart, "rss_samples": rssSamples,
+        "batch_max_ms": sorted.last ?? 0, "peak_rss": peakAfterIngest, "peak_anon_sampled": peakAnonymous, "rss_start": rssStart, "rss_samples": rssSamples,
         "chunk": chunk, "replay_events": min(s.replay, s.workload.events), "replay_per_second": replayRate,
         "replay_duplicates": replayDuplicates, "series": series, "rollup_hourly_rows": hourly,
         "rollup_daily_rows": daily, "rollup_monthly_rows": monthly, "db_bytes": dbBytes, "wal_bytes_before_close": walBytes,

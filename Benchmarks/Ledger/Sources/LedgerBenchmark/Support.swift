@@ -20,6 +20,11 @@ enum Memory {
     static var peak: Int { field("VmHWM") ?? 0 }
     /// Current resident set size (VmRSS).
     static var current: Int { field("VmRSS") ?? 0 }
+    /// Anonymous resident memory (heap, SQLite's page cache): what the process itself holds.
+    static var anonymous: Int { field("RssAnon") ?? 0 }
+    /// File-backed resident pages (the database mapped by `PRAGMA mmap_size`, libraries): the
+    /// kernel can drop them under pressure, but VmRSS and VmHWM count them.
+    static var fileBacked: Int { field("RssFile") ?? 0 }
 }
 
 /// User + system CPU time of this process so far (all threads), in seconds.

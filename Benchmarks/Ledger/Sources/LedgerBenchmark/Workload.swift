@@ -98,12 +98,6 @@ struct Workload {
     static func userName(_ index: Int) -> String {
         "user-" + String(repeating: "0", count: max(0, 3 - String(index).count)) + String(index)
     }
-
-    /// The expected share of events of user `index`.
-    func userShare(_ index: Int) -> Double {
-        let total = (0..<users).reduce(0.0) { $0 + 1 / Double($1 + 5) }
-        return (1 / Double(index + 5)) / total
-    }
 }
 
 /// Streams the workload's events in time order. Deterministic: event `i` depends only on the seed
