@@ -80,6 +80,26 @@ public struct CostBreakdown: Sendable, Hashable {
         self.context = context
     }
 
+    /// A priced breakdown, whole (the engine's one construction per request).
+    @inline(__always)
+    init(
+        context: Context, tier: ServiceTier, input: Int128, cacheRead: Int128, cacheWrite: Int128, output: Int128,
+        reasoning: Int128, units: Int128, fees: Int128, inputTotal: Int128, outputTotal: Int128, total: Int128
+    ) {
+        self.context = context
+        self.serviceTier = tier
+        self.input = Money(units: input)
+        self.cacheRead = Money(units: cacheRead)
+        self.cacheWrite = Money(units: cacheWrite)
+        self.output = Money(units: output)
+        self.reasoning = Money(units: reasoning)
+        self.units = Money(units: units)
+        self.fees = Money(units: fees)
+        self.inputTotal = Money(units: inputTotal)
+        self.outputTotal = Money(units: outputTotal)
+        self.total = Money(units: total)
+    }
+
     public static func == (a: CostBreakdown, b: CostBreakdown) -> Bool {
         a.input == b.input && a.cacheRead == b.cacheRead && a.cacheWrite == b.cacheWrite && a.output == b.output
             && a.reasoning == b.reasoning && a.units == b.units && a.fees == b.fees && a.inputTotal == b.inputTotal
@@ -112,19 +132,6 @@ public struct CostBreakdown: Sendable, Hashable {
         case .reasoning: reasoning
         case .units: units
         case .fees: fees
-        }
-    }
-
-    @inline(__always)
-    mutating func add(_ amount: Money, to category: CostCategory) {
-        switch category {
-        case .input: input += amount
-        case .cacheRead: cacheRead += amount
-        case .cacheWrite: cacheWrite += amount
-        case .output: output += amount
-        case .reasoning: reasoning += amount
-        case .units: units += amount
-        case .fees: fees += amount
         }
     }
 }

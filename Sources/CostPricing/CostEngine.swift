@@ -35,6 +35,10 @@ public struct CostEngine: Sendable {
         _ usage: Usage, model: String, provider: String? = nil, at date: Date = Date(),
         tier: ServiceTier = .standard, unknownModel: UnknownModelPolicy = .throw
     ) throws -> CostBreakdown {
+        // an id seen before, of a model with one price: straight to the plan
+        if case .standard = tier, let prepared = catalog.cachedSinglePrice(model: model, provider: provider) {
+            return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
+        }
         let resolved: ResolvedModel
         do {
             resolved = try catalog.resolve(model: model, provider: provider)
@@ -46,7 +50,7 @@ public struct CostEngine: Sendable {
             b.serviceTier = tier
             return b
         }
-        return try cost(usage, model: resolved, at: date, tier: tier)
+        return try CostEngine.cost(usage, resolved: resolved, at: date, tier: tier)
     }
 
     /// The cost of `usage` on a resolved model (the fast path for services that resolve once).
@@ -55,6 +59,15 @@ public struct CostEngine: Sendable {
     public func cost(
         _ usage: Usage, model: ResolvedModel, at date: Date = Date(), tier: ServiceTier = .standard
     ) throws -> CostBreakdown {
+        try CostEngine.cost(usage, resolved: model, at: date, tier: tier)
+    }
+
+    /// Both public entry points, inlined into each so that the breakdown is built once, in place.
+    @inline(__always)
+    static func cost(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
+        if case .standard = tier, let prepared = model.singlePrice {
+            return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
+        }
         let entry = model.model
         // Standard prices (and any price borrowed from a fallback provider, where variants do not
         // apply): a context and a plan prepared when the model was resolved. `case`, not `==`:
@@ -67,10 +80,8 @@ public struct CostEngine: Sendable {
                 b.serviceTier = tier
                 return b
             }
-            let (context, plan) = model.standard[index]
-            var breakdown = try plan._withUnsafeGuaranteedRef { try CostEngine.compute(usage, plan: $0, context: context) }
-            if case .standard = tier {} else { breakdown.serviceTier = tier }
-            return breakdown
+            let prepared = model.standard[index]
+            return try compute(usage, plan: prepared.plan, context: prepared.context, tier: tier)
         }
         let price = entry.price(at: date, context: tier.context)
         guard let price else {
@@ -78,10 +89,9 @@ public struct CostEngine: Sendable {
             b.serviceTier = tier
             return b
         }
-        var breakdown = try CostEngine.compute(
-            usage, plan: price.plan, context: CostBreakdown.Context(model: model.identity, price: price, unpricedReason: nil))
-        breakdown.serviceTier = tier
-        return breakdown
+        return try compute(
+            usage, plan: price.plan.view, context: CostBreakdown.Context(model: model.identity, price: price, unpricedReason: nil),
+            tier: tier)
     }
 
     /// Prices `usage` with an explicit price (no catalog).
@@ -89,86 +99,112 @@ public struct CostEngine: Sendable {
     /// - throws: ``PricingError`` `.invalidUsage` when a part exceeds its whole (cache reads above
     ///   input tokens), `.overflow`.
     public static func compute(_ usage: Usage, price: ModelPrice, model: ModelIdentity) throws -> CostBreakdown {
-        try compute(usage, plan: price.plan, context: CostBreakdown.Context(model: model, price: price, unpricedReason: nil))
+        try withExtendedLifetime(price) {
+            try compute(
+                usage, plan: price.plan.view, context: CostBreakdown.Context(model: model, price: price, unpricedReason: nil),
+                tier: .standard)
+        }
     }
 
+    /// The engine's loop: each step of the plan, in decomposition order, billed at its rate. The
+    /// caller keeps the plan alive (its context holds the price, which holds the plan).
     @inline(__always)
-    static func compute(_ usage: Usage, plan: PricePlan, context: CostBreakdown.Context) throws -> CostBreakdown {
-        var breakdown = CostBreakdown(context: context)
+    static func compute(_ usage: Usage, plan: PricePlan.View, context: CostBreakdown.Context, tier: ServiceTier) throws -> CostBreakdown {
+        let count = plan.count
         let inputTokens = usage.inputTokens
-        let hasOther = !usage.other.isEmpty
-        var total: Int128 = 0
-        var inputTotal: Int128 = 0
-        var outputTotal: Int128 = 0
         let steps = plan.steps
         let descendants = plan.descendants
         let tiers = plan.tiers
-        let count = plan.count
-        // leaf counts of the steps done so far: on the stack for every real price (at most a
-        // dozen units), on the heap beyond that
-        var inline = InlineArray<24, Int>(repeating: 0)
-        var heap: [Int] = count > 24 ? [Int](repeating: 0, count: count) : []
-        guard let base = steps.baseAddress else { return breakdown }
-        for i in 0..<count {
-            // read fields through the pointer: a step is large, and most requests use few fields
-            let step = UnsafePointer(base + i)
-            var units: Int
-            if step.pointee.isRequests {
-                units = usage.requests
-            } else {
-                if step.pointee.slot != 255 {
-                    units = usage.value(code: step.pointee.slot)
+        // amounts by category (in `CostCategory.allCases` order) and by direction, in locals: the
+        // breakdown is built once, at the end
+        var amounts = InlineArray<7, Int128>(repeating: 0)
+        var total: Int128 = 0
+        var inputTotal: Int128 = 0
+        var outputTotal: Int128 = 0
+        // leaf counts of the steps done so far: on the stack (a price has a dozen units or so)
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count)) { leaves in
+            for i in 0..<count {
+                // read fields through the pointer: a step is large, and most requests use few fields
+                let step = steps + i
+                var units: Int
+                if step.pointee.isRequests {
+                    units = usage.requests
                 } else {
-                    units = hasOther ? usage.other[plan.otherKinds[Int(step.pointee.otherIndex)]] ?? 0 : 0
-                }
-                let start = Int(step.pointee.descendantsStart)
-                for d in start..<(start + Int(step.pointee.descendantsCount)) {
-                    let j = Int(descendants[d])
-                    units -= count > 24 ? heap[j] : inline[j]
-                }
-                if units < 0 { throw CostEngine.negativeLeaf(plan.lines[i], usage: usage, lines: plan.lines) }
-            }
-            if count > 24 { heap[i] = units } else { inline[i] = units }
-            if units == 0 { continue }
-            var rate = step.pointee.base
-            if step.pointee.tiersCount > 0 {
-                var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
-                while t >= Int(step.pointee.tiersStart) {
-                    if inputTokens > tiers[t].start {
-                        rate = tiers[t].rate
-                        break
+                    if step.pointee.slot != 255 {
+                        units = usage.value(code: step.pointee.slot)
+                    } else {
+                        units = otherCount(usage, plan: plan.plan, index: step.pointee.otherIndex)
                     }
-                    t -= 1
+                    let start = Int(step.pointee.descendantsStart)
+                    for d in start..<(start + Int(step.pointee.descendantsCount)) {
+                        units -= leaves[Int(descendants[d])]
+                    }
+                    if units < 0 { throw negativeLeaf(usage, plan: plan.plan, step: i) }
                 }
-            }
-            let amount: Money
-            if step.pointee.exact {
-                if rate >= 0, rate < (1 << 63) {
+                leaves[i] = units
+                if units == 0 { continue }
+                var rate = step.pointee.base
+                if step.pointee.tiersCount > 0 {
+                    var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
+                    while t >= Int(step.pointee.tiersStart) {
+                        if inputTokens > tiers[t].start {
+                            rate = tiers[t].rate
+                            break
+                        }
+                        t -= 1
+                    }
+                }
+                let amount: Int128
+                if step.pointee.exact, rate >= 0, rate < (1 << 63) {
                     // both factors below 2^63: the product is below 2^126 and cannot overflow
-                    amount = Money(units: rate &* Int128(truncatingIfNeeded: units))
+                    amount = rate &* Int128(truncatingIfNeeded: units)
                 } else {
-                    let (product, overflow) = rate.multipliedReportingOverflow(by: Int128(units))
-                    guard !overflow else { throw PricingError.overflow("\(Money(units: rate)) × \(units)") }
-                    amount = Money(units: product)
+                    amount = try slowAmount(rate: rate, units: units, exact: step.pointee.exact, per: step.pointee.per)
                 }
-            } else {
-                amount = try Money(units: rate).prorated(count: units, per: step.pointee.per)
+                let category = Int(step.pointee.categoryIndex)
+                let (sum, o1) = total.addingReportingOverflow(amount)
+                let (part, o2) = amounts[category].addingReportingOverflow(amount)
+                guard !o1, !o2 else { throw PricingError.overflow("total of \(context.model)") }
+                total = sum
+                amounts[category] = part
+                if step.pointee.direction == 1 {
+                    let (t, o) = inputTotal.addingReportingOverflow(amount)
+                    guard !o else { throw PricingError.overflow("input total of \(context.model)") }
+                    inputTotal = t
+                } else if step.pointee.direction == 2 {
+                    let (t, o) = outputTotal.addingReportingOverflow(amount)
+                    guard !o else { throw PricingError.overflow("output total of \(context.model)") }
+                    outputTotal = t
+                }
             }
-            breakdown.add(amount, to: step.pointee.category)
-            if step.pointee.direction == 1 {
-                inputTotal &+= amount.units
-            } else if step.pointee.direction == 2 {
-                outputTotal &+= amount.units
-            }
-            let (sum, overflow) = total.addingReportingOverflow(amount.units)
-            guard !overflow else { throw PricingError.overflow("total of \(context.model)") }
-            total = sum
         }
-        // the parts of a checked total cannot overflow
-        breakdown.total = Money(units: total)
-        breakdown.inputTotal = Money(units: inputTotal)
-        breakdown.outputTotal = Money(units: outputTotal)
-        return breakdown
+        return CostBreakdown(
+            context: context, tier: tier, input: amounts[0], cacheRead: amounts[1], cacheWrite: amounts[2], output: amounts[3],
+            reasoning: amounts[4], units: amounts[5], fees: amounts[6], inputTotal: inputTotal, outputTotal: outputTotal,
+            total: total)
+    }
+
+    /// A count kept in ``Usage/other`` (kinds without a fixed slot), off the hot path.
+    @inline(never)
+    static func otherCount(_ usage: Usage, plan: Unmanaged<PricePlan>, index: Int32) -> Int {
+        guard !usage.other.isEmpty else { return 0 }
+        return plan._withUnsafeGuaranteedRef { usage.other[$0.otherKinds[Int(index)]] ?? 0 }
+    }
+
+    /// An amount whose rate is not per single unit, or whose product might overflow.
+    @inline(never)
+    static func slowAmount(rate: Int128, units: Int, exact: Bool, per: Int) throws -> Int128 {
+        if exact {
+            let (product, overflow) = rate.multipliedReportingOverflow(by: Int128(units))
+            guard !overflow else { throw PricingError.overflow("\(Money(units: rate)) × \(units)") }
+            return product
+        }
+        return try Money(units: rate).prorated(count: units, per: per).units
+    }
+
+    @inline(never)
+    static func negativeLeaf(_ usage: Usage, plan: Unmanaged<PricePlan>, step: Int) -> PricingError {
+        plan._withUnsafeGuaranteedRef { negativeLeaf($0.lines[step], usage: usage, lines: $0.lines) }
     }
 
     static func negativeLeaf(_ line: ModelPrice.Line, usage: Usage, lines: [ModelPrice.Line]) -> PricingError {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The catalog's cache of resolved model ids: an open-addressing table keyed by (model, provider)
 /// strings, probed on a cheap 64-bit hash kept in its own array, so a lookup touches the strings
@@ -96,11 +97,12 @@ struct LookupCache: Sendable {
 /// The first level hashes the two machine words a `String` is made of instead of its bytes. That is
 /// exact: an entry keeps its key strings alive, so equal words mean the same immutable storage (or,
 /// for strings of up to 15 UTF-8 bytes, the same inline bytes). A miss falls back to the
-/// content-keyed table. An `NSLock` rather than `Mutex.withLock`, whose generic closure costs a
-/// metadata lookup per call on this hot path.
+/// content-keyed table. A ``SpinLock`` rather than `Mutex.withLock` (whose generic closure costs a
+/// metadata lookup per call on this hot path) or `NSLock` (a class call and a pthread mutex): every
+/// critical section here is a probe of a small table, shorter than a system call.
 // @unchecked Sendable: the tables are only read or written between `lock.lock()` and `lock.unlock()`.
 final class LockedLookupCache: @unchecked Sendable {
-    private let lock = NSLock()
+    private let lock = SpinLock()
     // Guarded by `lock`: the runtime's dynamic exclusivity checks would only repeat that guarantee.
     @exclusivity(unchecked) private var table = LookupCache()
     @exclusivity(unchecked) private var identity = IdentityTable()
@@ -119,6 +121,17 @@ final class LockedLookupCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return identity.find(key)
+    }
+
+    /// The engine's fastest path: for the standard tier of a model with one price (no history), the
+    /// prepared breakdown context and plan, found by the identity of the strings.
+    @inline(__always)
+    func findSinglePrice(model: String, provider: String?) -> ResolvedModel.Prepared? {
+        guard IdentityTable.isSupported else { return nil }
+        let key = IdentityTable.Key(model: model, provider: provider)
+        lock.lock()
+        defer { lock.unlock() }
+        return identity.findSinglePrice(key)
     }
 
     func insert(model: String, provider: String?, hash: UInt64, value: ResolvedModel) {
@@ -222,6 +235,19 @@ struct IdentityTable {
         }
     }
 
+    @inline(__always)
+    func findSinglePrice(_ key: Key) -> ResolvedModel.Prepared? {
+        slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
+            var i = key.hash & mask
+            while slots[i].key != .empty {
+                if slots[i].key == key { return slots[i].value?.singlePrice }
+                i = (i + 1) & mask
+            }
+            return nil
+        }
+    }
+
     mutating func insert(_ key: Key, model: String, provider: String?, value: ResolvedModel) {
         guard key != .empty, find(key) == nil else { return }
         if (count + 1) * 2 > slots.count {
@@ -246,5 +272,39 @@ struct IdentityTable {
         var i = slot.key.hash & mask
         while slots[i].key != .empty { i = (i + 1) & mask }
         slots[i] = slot
+    }
+}
+
+/// A lock for critical sections of a few dozen instructions: one atomic exchange to take it, one
+/// store to release it. A waiter spins briefly, then yields its time slice, so a thread descheduled
+/// while holding the lock costs others a `sched_yield`, not a burnt quantum.
+final class SpinLock: Sendable {
+    private let locked = Atomic<Bool>(false)
+
+    @inline(__always)
+    func lock() {
+        if !locked.exchange(true, ordering: .acquiring) { return }
+        contended()
+    }
+
+    @inline(never)
+    private func contended() {
+        var spins = 0
+        while true {
+            // wait until it looks free (plain loads, no cache-line ping-pong), then try again
+            while locked.load(ordering: .relaxed) {
+                spins += 1
+                if spins > 100 {
+                    sched_yield()
+                    spins = 0
+                }
+            }
+            if !locked.exchange(true, ordering: .acquiring) { return }
+        }
+    }
+
+    @inline(__always)
+    func unlock() {
+        locked.store(false, ordering: .releasing)
     }
 }

@@ -148,6 +148,13 @@ public final class PriceCatalog: Sendable {
     /// provider fallbacks); then exact LiteLLM keys.
     ///
     /// - throws: ``PricingError`` `.unknownModel` with the nearest known ids, or `.unknownProvider`.
+    /// The prepared standard price of a model id seen before whose model has a single price (see
+    /// ``ResolvedModel/singlePrice``), without resolving it again: `nil` sends the caller to ``resolve(model:provider:)``.
+    @inline(__always)
+    func cachedSinglePrice(model: String, provider: String?) -> ResolvedModel.Prepared? {
+        cache.findSinglePrice(model: model, provider: provider)
+    }
+
     public func resolve(model: String, provider: String? = nil) throws -> ResolvedModel {
         if let hit = cache.findIdentical(model: model, provider: provider) { return hit }
         let hash = LookupCache.hash(model: model, provider: provider)
@@ -341,7 +348,17 @@ public final class ResolvedModel: Sendable {
     public let identity: ModelIdentity
     /// For each of the model's prices (standard tier), the breakdown context every cost priced at
     /// it shares, and its compiled plan: the engine's fast path allocates nothing per request.
-    let standard: [(context: CostBreakdown.Context, plan: Unmanaged<PricePlan>)]
+    let standard: [Prepared]
+
+    /// A price of the model made ready for the engine: the context its breakdowns share and its plan.
+    struct Prepared: Sendable {
+        let context: CostBreakdown.Context
+        let plan: PricePlan.View
+    }
+
+    /// The only price of a model without price history (most models): the lookup cache hands it
+    /// out directly for standard-tier requests.
+    let singlePrice: Prepared?
 
     init(model: CatalogModel, requested: String, viaFallback: Bool = false, pricedFor: String? = nil) {
         self.model = model
@@ -350,11 +367,14 @@ public final class ResolvedModel: Sendable {
         self.pricedFor = pricedFor
         self.identity = pricedFor.map { ModelIdentity(provider: $0, model: model.id, source: model.source) } ?? model.identity
         let identity = self.identity
-        // Unmanaged without a retain: each context holds its price, which holds the plan, for as
-        // long as this object (and so `standard`) lives.
+        // Views without a retain: each context holds its price, which holds the plan, for as long
+        // as this object (and so `standard`) lives.
         self.standard = model.prices.map { conditional in
-            (CostBreakdown.Context(model: identity, price: conditional.price, unpricedReason: nil),
-             Unmanaged.passUnretained(conditional.price.plan))
+            Prepared(
+                context: CostBreakdown.Context(model: identity, price: conditional.price, unpricedReason: nil),
+                plan: conditional.price.plan.view)
         }
+        // one price applies at every date (see `CatalogModel.standardPriceIndex(at:)`)
+        self.singlePrice = standard.count == 1 ? standard[0] : nil
     }
 }

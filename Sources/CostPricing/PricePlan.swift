@@ -9,7 +9,8 @@ final class PricePlan: @unchecked Sendable {
         var otherIndex: Int32
         var descendantsStart: Int32
         var descendantsCount: Int32
-        var category: CostCategory
+        /// The index of the step's ``CostCategory`` in `CostCategory.allCases`.
+        var categoryIndex: UInt8
         /// 0: no direction, 1: input, 2: output.
         var direction: UInt8
         var isRequests: Bool
@@ -29,11 +30,11 @@ final class PricePlan: @unchecked Sendable {
     let lines: [ModelPrice.Line]
     let hasTiers: Bool
     let otherKinds: [UsageKind]
-    /// Steps in decomposition order (most specific unit first).
-    let steps: UnsafeMutableBufferPointer<Step>
+    /// Steps in decomposition order (most specific unit first); `count` of them.
+    let steps: UnsafeMutablePointer<Step>
     /// Indices of each step's descendants, `descendantsStart ..< descendantsStart + descendantsCount`.
-    let descendants: UnsafeMutableBufferPointer<Int32>
-    let tiers: UnsafeMutableBufferPointer<Tier>
+    let descendants: UnsafeMutablePointer<Int32>
+    let tiers: UnsafeMutablePointer<Tier>
 
     init(lines: [ModelPrice.Line]) {
         var steps: [Step] = []
@@ -53,7 +54,7 @@ final class PricePlan: @unchecked Sendable {
             steps.append(
                 Step(
                     slot: slot, otherIndex: otherIndex, descendantsStart: Int32(descendants.count),
-                    descendantsCount: Int32(line.descendants.count), category: line.category,
+                    descendantsCount: Int32(line.descendants.count), categoryIndex: line.category.index,
                     direction: line.unit.direction == "input" ? 1 : line.unit.direction == "output" ? 2 : 0,
                     isRequests: line.unit.kind == .requests, exact: exact, per: line.unit.per,
                     base: exact ? rates[0] / per : rates[0], tiersStart: Int32(tiers.count),
@@ -67,18 +68,42 @@ final class PricePlan: @unchecked Sendable {
         self.hasTiers = lines.contains { $0.value.isTiered }
         self.otherKinds = otherKinds
         self.steps = .allocate(capacity: max(1, steps.count))
-        _ = self.steps.initialize(from: steps)
+        self.steps.initialize(from: steps, count: steps.count)
         self.descendants = .allocate(capacity: max(1, descendants.count))
-        _ = self.descendants.initialize(from: descendants)
+        self.descendants.initialize(from: descendants, count: descendants.count)
         self.tiers = .allocate(capacity: max(1, tiers.count))
-        _ = self.tiers.initialize(from: tiers)
+        self.tiers.initialize(from: tiers, count: tiers.count)
         count = steps.count
     }
 
     /// Number of steps (the buffers may be larger by one: never empty allocations).
     let count: Int
 
+    /// The buffers without ownership, for the engine's hot path: reading them takes no reference
+    /// count. Valid while this plan lives.
+    var view: View { View(steps: steps, descendants: descendants, tiers: tiers, count: count, plan: Unmanaged.passUnretained(self)) }
+
+    /// A plan's buffers without ownership (see ``view``); `plan` reaches the rest (lines, other
+    /// kinds) on the rare paths that need them.
+    // @unchecked Sendable: it points at buffers that are never written after the plan's `init`.
+    struct View: @unchecked Sendable {
+        let steps: UnsafePointer<Step>
+        let descendants: UnsafePointer<Int32>
+        let tiers: UnsafePointer<Tier>
+        let count: Int
+        let plan: Unmanaged<PricePlan>
+
+        init(steps: UnsafeMutablePointer<Step>, descendants: UnsafeMutablePointer<Int32>, tiers: UnsafeMutablePointer<Tier>, count: Int, plan: Unmanaged<PricePlan>) {
+            self.steps = UnsafePointer(steps)
+            self.descendants = UnsafePointer(descendants)
+            self.tiers = UnsafePointer(tiers)
+            self.count = count
+            self.plan = plan
+        }
+    }
+
     deinit {
+        steps.deinitialize(count: count)
         steps.deallocate()
         descendants.deallocate()
         tiers.deallocate()
@@ -117,6 +142,21 @@ extension Usage {
         case 8: outputAudioTokens
         case 9: requests
         default: 0
+        }
+    }
+}
+
+extension CostCategory {
+    /// The position in `allCases` (the order of ``CostBreakdown``'s amounts).
+    var index: UInt8 {
+        switch self {
+        case .input: 0
+        case .cacheRead: 1
+        case .cacheWrite: 2
+        case .output: 3
+        case .reasoning: 4
+        case .units: 5
+        case .fees: 6
         }
     }
 }

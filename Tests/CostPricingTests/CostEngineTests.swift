@@ -34,6 +34,23 @@ struct CostEngineTests {
         try PriceCatalog(file: CatalogFile.decode(Data(catalogJSON.utf8), origin: "test"))
     }
 
+    @Test("the engine's category slots follow CostCategory.allCases, and the cached path equals the resolved path")
+    func categorySlotsAndCachedPath() throws {
+        #expect(CostCategory.allCases.map { Int($0.index) } == Array(0..<CostCategory.allCases.count))
+        let engine = try CostEngine(catalog: .bundled())
+        let usage = Usage(inputTokens: 300_000, outputTokens: 2_000, cacheReadTokens: 50_000, cacheWriteTokens: 10_000)
+        for id in ["claude-sonnet-4-20250514", "gpt-4o", "gemini-2.5-pro", "o3"] {
+            let resolved = try engine.catalog.resolve(model: id)
+            let first = try engine.cost(usage, model: id)  // fills the cache
+            let cached = try engine.cost(usage, model: id)  // the single-price fast path, where it applies
+            let direct = try engine.cost(usage, model: resolved)
+            let explicit = try CostEngine.compute(usage, price: try #require(resolved.model.prices.last?.price), model: resolved.identity)
+            #expect(first == cached && cached == direct)
+            #expect(first.total == first.input + first.cacheRead + first.cacheWrite + first.output + first.reasoning + first.units + first.fees)
+            if resolved.model.prices.count == 1 { #expect(explicit == direct) }
+        }
+    }
+
     @Test("tier boundary: exactly at the threshold pays the base rate, one more token pays the tier")
     func tierBoundary() throws {
         let engine = CostEngine(catalog: try Self.catalog())

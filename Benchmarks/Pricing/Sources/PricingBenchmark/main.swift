@@ -29,6 +29,10 @@ let loadTime = ContinuousClock.now - loadStart
 let engine = CostEngine(catalog: catalog)
 let dates = try cases.map { try Timestamp.parse($0.timestamp) }
 let resolved = try cases.map { try catalog.resolve(model: $0.model, provider: $0.provider) }
+// The arguments laid out beforehand, as compare.py builds its items for the Python tools.
+let usages = cases.map(\.usage)
+let models = cases.map(\.model)
+let providers = cases.map(\.provider)
 
 /// Runs `body` over all cases repeatedly for about `seconds`, 5 times; the best rate wins.
 func measure(_ name: String, _ body: (Int) throws -> Money) rethrows -> Double {
@@ -58,12 +62,11 @@ if let i = arguments.firstIndex(of: "--passes"), i + 1 < arguments.count, let pa
         for i in 0..<cases.count {
             if mode == "n" {
                 // the loop alone: read the case as the other modes do, price nothing
-                let c = cases[i]
-                sink += Money(units: Int128(c.usage.inputTokens + (c.provider?.utf8.count ?? 0) + c.model.utf8.count))
+                sink += Money(units: Int128(usages[i].inputTokens + (providers[i]?.utf8.count ?? 0) + models[i].utf8.count))
             } else if mode == "a" {
-                sink += try engine.cost(cases[i].usage, model: resolved[i], at: dates[i]).total
+                sink += try engine.cost(usages[i], model: resolved[i], at: dates[i]).total
             } else {
-                sink += try engine.cost(cases[i].usage, model: cases[i].model, provider: cases[i].provider, at: dates[i]).total
+                sink += try engine.cost(usages[i], model: models[i], provider: providers[i], at: dates[i]).total
             }
         }
     }
@@ -72,10 +75,10 @@ if let i = arguments.firstIndex(of: "--passes"), i + 1 < arguments.count, let pa
 }
 
 let preResolved = try measure("pre-resolved") { i in
-    try engine.cost(cases[i].usage, model: resolved[i], at: dates[i]).total
+    try engine.cost(usages[i], model: resolved[i], at: dates[i]).total
 }
 let fromString = try measure("from string") { i in
-    try engine.cost(cases[i].usage, model: cases[i].model, provider: cases[i].provider, at: dates[i]).total
+    try engine.cost(usages[i], model: models[i], provider: providers[i], at: dates[i]).total
 }
 // the cold path: a fresh catalog cache for every pass, so each id is matched by the rules once per pass
 let cold = try {
