@@ -30,12 +30,48 @@ let engine = CostEngine(catalog: catalog)
 let dates = try cases.map { try Timestamp.parse($0.timestamp) }
 let resolved = try cases.map { try catalog.resolve(model: $0.model, provider: $0.provider) }
 // The arguments laid out beforehand, as compare.py builds its items for the Python tools.
-let usages = cases.map(\.usage)
-let models = cases.map(\.model)
-let providers = cases.map(\.provider)
+struct Inputs {
+    let usages: [Usage]
+    let models: [String]
+    let providers: [String?]
+    let dates: [Date]
+    let resolved: [ResolvedModel]
+}
+let inputs = Inputs(
+    usages: cases.map(\.usage), models: cases.map(\.model), providers: cases.map(\.provider), dates: dates, resolved: resolved)
 
-/// Runs `body` over all cases repeatedly for about `seconds`, 5 times; the best rate wins.
-func measure(_ name: String, _ body: (Int) throws -> Money) rethrows -> Double {
+/// One pass of (a) over every case: the cost on pre-resolved models.
+@inline(never)
+func passPreResolved(_ engine: CostEngine, _ inputs: Inputs) throws -> Money {
+    var sink = Money.zero
+    for i in inputs.usages.indices {
+        sink += try engine.cost(inputs.usages[i], model: inputs.resolved[i], at: inputs.dates[i]).total
+    }
+    return sink
+}
+
+/// One pass of (b) over every case: the cost from the model-id strings.
+@inline(never)
+func passFromString(_ engine: CostEngine, _ inputs: Inputs) throws -> Money {
+    var sink = Money.zero
+    for i in inputs.usages.indices {
+        sink += try engine.cost(inputs.usages[i], model: inputs.models[i], provider: inputs.providers[i], at: inputs.dates[i]).total
+    }
+    return sink
+}
+
+/// One pass that reads the arguments as the others do and prices nothing: the loop's own cost.
+@inline(never)
+func passNoop(_ inputs: Inputs) -> Money {
+    var sink = Money.zero
+    for i in inputs.usages.indices {
+        sink += Money(units: Int128(inputs.usages[i].inputTokens + (inputs.providers[i]?.utf8.count ?? 0) + inputs.models[i].utf8.count))
+    }
+    return sink
+}
+
+/// Runs passes of `pass` for about `seconds`, 5 times; the best rate (cases per second) wins.
+func measure(_ pass: () throws -> Money) rethrows -> Double {
     var best = 0.0
     var sink = Money.zero
     for _ in 0..<5 {
@@ -43,7 +79,7 @@ func measure(_ name: String, _ body: (Int) throws -> Money) rethrows -> Double {
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(Int(seconds * 1000))
         repeat {
-            for i in 0..<cases.count { sink += try body(i) }
+            sink += try pass()
             done += cases.count
         } while ContinuousClock.now < deadline
         let elapsed = ContinuousClock.now - start
@@ -54,32 +90,25 @@ func measure(_ name: String, _ body: (Int) throws -> Money) rethrows -> Double {
     return best
 }
 
-// `--passes N`: run N passes of (a) then (b) and exit, for instruction counts under callgrind.
+// `--passes N`: run N passes of (a), (b) with `--string`, or the bare loop with `--noop`, and
+// exit, for instruction counts under callgrind.
 if let i = arguments.firstIndex(of: "--passes"), i + 1 < arguments.count, let passes = Int(arguments[i + 1]) {
     var sink = Money.zero
-    let mode = arguments.contains("--string") ? "b" : arguments.contains("--noop") ? "n" : "a"
     for _ in 0..<passes {
-        for i in 0..<cases.count {
-            if mode == "n" {
-                // the loop alone: read the case as the other modes do, price nothing
-                sink += Money(units: Int128(usages[i].inputTokens + (providers[i]?.utf8.count ?? 0) + models[i].utf8.count))
-            } else if mode == "a" {
-                sink += try engine.cost(usages[i], model: resolved[i], at: dates[i]).total
-            } else {
-                sink += try engine.cost(usages[i], model: models[i], provider: providers[i], at: dates[i]).total
-            }
+        if arguments.contains("--noop") {
+            sink += passNoop(inputs)
+        } else if arguments.contains("--string") {
+            sink += try passFromString(engine, inputs)
+        } else {
+            sink += try passPreResolved(engine, inputs)
         }
     }
     print(sink)
     exit(0)
 }
 
-let preResolved = try measure("pre-resolved") { i in
-    try engine.cost(usages[i], model: resolved[i], at: dates[i]).total
-}
-let fromString = try measure("from string") { i in
-    try engine.cost(usages[i], model: models[i], provider: providers[i], at: dates[i]).total
-}
+let preResolved = try measure { try passPreResolved(engine, inputs) }
+let fromString = try measure { try passFromString(engine, inputs) }
 // the cold path: a fresh catalog cache for every pass, so each id is matched by the rules once per pass
 let cold = try {
     var best = 0.0
