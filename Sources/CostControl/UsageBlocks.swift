@@ -206,7 +206,7 @@ extension UsageReports {
     ) async throws -> BlocksReport {
         var builder = BlockBuilder(length: length, now: now)
         var coverage = CoverageTally()
-        for try await event in ledger.allEvents(matching: filter) {
+        try await forEachEvent(matching: filter) { event in
             coverage.add(event)
             builder.add(at: event.timestamp, model: event.model, amounts: ReportAmounts(event))
         }
