@@ -101,7 +101,7 @@ public struct SessionReport: Sendable, Hashable {
 ///
 /// For example:
 /// ```swift
-/// let reports = UsageReports(ledger: ledger, timeZone: TimeZone(identifier: "Europe/Berlin")!)
+/// let reports = UsageReports(ledger: ledger, timeZone: TimeZone(identifier: "Europe/Berlin") ?? .current)
 /// let daily = try await reports.periods(.daily, matching: UsageFilter(since: start))
 /// print(daily.totals.cost, daily.coverage.summary ?? "all priced")
 /// ```
