@@ -109,6 +109,25 @@ struct UsageReportsTests {
         }
     }
 
+    @Test("weeks across New York's switch to daylight time; 23:30 local on Saturday stays in its week")
+    func weeksAcrossDST() async throws {
+        let events = [
+            F.event("n1", "2026-03-07T17:00:00Z", model: "m", input: 1, output: 0, micros: 1),  // Sat 12:00 EST
+            F.event("n2", "2026-03-08T16:00:00Z", model: "m", input: 10, output: 0, micros: 1),  // Sun 12:00 EDT
+            F.event("n3", "2026-03-14T16:00:00Z", model: "m", input: 100, output: 0, micros: 1),  // Sat 12:00 EDT
+            F.event("n4", "2026-03-15T03:30:00Z", model: "m", input: 1_000, output: 0, micros: 1),  // Sat 23:30 EDT
+        ]
+        try await withReportLedger(events: events, now: Self.now) { ledger in
+            let newYork = try await UsageReports(ledger: ledger, timeZone: F.zone("America/New_York")).periods(.weekly)
+            #expect(newYork.rows.map(\.period) == ["2026-03-01", "2026-03-08"])
+            #expect(newYork.rows.map(\.amounts.tokens.total) == [1, 1_110])
+            #expect(newYork.rows.last?.start == F.date("2026-03-08T05:00:00Z"))
+            let utc = try await UsageReports(ledger: ledger).periods(.weekly)
+            #expect(utc.rows.map(\.period) == ["2026-03-01", "2026-03-08", "2026-03-15"])
+            #expect(utc.rows.map(\.amounts.tokens.total) == [1, 110, 1_000])
+        }
+    }
+
     @Test("sessions: totals, first and last activity, project, order by cost; events without a session")
     func sessions() async throws {
         let events = [
