@@ -14,7 +14,7 @@ struct BlocksCommand: AsyncParsableCommand {
             against the largest finished block (max). --json prints ccusage's blocks[] shape.
 
             Examples:
-              costctl blocks --since 3d
+              costctl blocks --recent
               costctl blocks --active --token-limit max
               costctl blocks --json --token-limit 500000
             """
@@ -32,6 +32,9 @@ struct BlocksCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("a"), .long], help: "Show only the active block.")
     var active = false
 
+    @Flag(name: [.customShort("r"), .long], help: "Only the last 3 days (as ccusage's --recent); ignored with --since.")
+    var recent = false
+
     @Option(name: [.customShort("o"), .long], help: ArgumentHelp("asc (oldest first, the default) or desc.", valueName: "order"))
     var order: ReportOrder = .asc
 
@@ -46,7 +49,8 @@ struct BlocksCommand: AsyncParsableCommand {
         let ledger = try global.openLedger()
         let reports = UsageReports(ledger: ledger, timeZone: global.timeZone)
         var report = try await reports.blocks(
-            matching: try filterOptions.filter(window: global.window, defaultSince: nil), length: sessionLength * 3600,
+            matching: try filterOptions.filter(window: global.window, defaultSince: recent ? "3d" : nil),
+            length: sessionLength * 3600,
             tokenLimit: try tokenLimit.map(TokenLimit.init(parsing:)))
         if active { report.blocks = report.blocks.filter(\.isActive) }
         if order == .desc { report.blocks.reverse() }

@@ -89,6 +89,10 @@ struct ReportsCLITests {
         #expect(blocks["tokenLimit"] as? Int == 2_200)
         let table = try cli.run(["blocks", "--db", db])
         #expect(table.stdout.contains("(8h gap)"))
+        // --since wins over --recent (whose last 3 days depend on the clock).
+        let recent = try cli.run(["blocks", "--db", db, "--recent", "--since", "2026-11-01", "--json"])
+        #expect(recent.status == 0, "\(recent.stderr)")
+        #expect((try recent.json()["blocks"] as? [Any])?.count == 3)
     }
 
     @Test("unpriced usage: reports show coverage, pricing missing lists it, import + reprice fix history")
