@@ -115,6 +115,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CostControlTests",
+            dependencies: ["CostControl"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "costctlTests",
             dependencies: ["CostControl", "costctl"],
             resources: [.copy("Fixtures")],

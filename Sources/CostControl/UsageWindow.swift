@@ -5,7 +5,7 @@ public import Foundation
 /// - `30d`: local midnight 29 days before today, so the window is the last 30 calendar days,
 ///   today included (day-aligned, so reports read the daily aggregates); `12h`: the start of the
 ///   hour 11 hours before this one; `6w`: 42 days; `3m`: the first of the month two months back.
-/// - `2026-11-02`: local midnight of that date. As `--until`, a date is inclusive (the window ends at
+/// - `2026-11-02` (or ccusage's `20261102`): local midnight of that date. As `--until`, a date is inclusive (the window ends at
 ///   the next midnight).
 /// - `2026-11-02T09:30:00Z` (or with an offset): that instant; as `--until`, exclusive.
 /// - `today`, `yesterday`, `now`.
@@ -50,7 +50,12 @@ public struct UsageWindow: Sendable {
                 return month
             }
         }
-        if raw.count == 10, let day = CivilDate(raw) {
+        // ccusage's compact dates (20261102) as well as ISO ones.
+        var dateText = raw.trimmingCharacters(in: .whitespaces)
+        if dateText.count == 8, dateText.allSatisfy(\.isASCII), dateText.allSatisfy(\.isNumber) {
+            dateText = "\(dateText.prefix(4))-\(dateText.dropFirst(4).prefix(2))-\(dateText.suffix(2))"
+        }
+        if dateText.count == 10, let day = CivilDate(dateText) {
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = timeZone
             if let midnight = calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day)) {
@@ -60,6 +65,6 @@ public struct UsageWindow: Sendable {
         if let date = Timestamp.parseOrNil(raw) { return date }
         throw ControlError(
             code: .invalidInput,
-            message: "'\(raw)' is not a time; use 30d, 12h, 6w, 3m, today, yesterday, a date (2026-11-02) or a date-time (2026-11-02T09:30:00Z)")
+            message: "'\(raw)' is not a time; use 30d, 12h, 6w, 3m, today, yesterday, a date (2026-11-02 or 20261102) or a date-time (2026-11-02T09:30:00Z)")
     }
 }

@@ -364,7 +364,9 @@ extension SQLiteUsageLedger {
         e.cost_hi, e.cost_lo, e.priced, e.in_cost_hi, e.in_cost_lo, e.out_cost_hi, e.out_cost_lo
         """
 
-    static func decodeEvent(_ s: Statement) -> UsageEvent {
+    /// A row of `eventColumns` as an event; with `.usage`, the JSON columns (tags, metadata, and the
+    /// cost detail of priced events) are not decoded.
+    static func decodeEvent(_ s: Statement, detail: EventDetail = .full) -> UsageEvent {
         func optional(_ column: Int32) -> String? {
             guard let text = s.text(column), !text.isEmpty else { return nil }
             return text
@@ -374,11 +376,13 @@ extension SQLiteUsageLedger {
             cacheWrite5mTokens: s.int(16), cacheWrite1hTokens: s.int(17), reasoningTokens: s.int(18),
             inputAudioTokens: s.int(19), outputAudioTokens: s.int(20), requests: s.int(21))
         if let other = s.text(22), let counts = decodeCounts(other) { usage.other = counts }
+        let full = detail == .full
+        let priced = s.int(29) == 1
         let cost = StoredJSON.cost(
             total: join(s.int64(27), s.int64(28)), input: join(s.int64(30), s.int64(31)), output: join(s.int64(32), s.int64(33)),
-            priced: s.int(29) == 1, detail: s.text(23))
-        let tags = s.text(25).flatMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String] } ?? [:]
-        let metadata = s.text(26).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+            priced: priced, detail: full || !priced ? s.text(23) : nil)
+        let tags = full ? s.text(25).flatMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String] } ?? [:] : [:]
+        let metadata = full ? s.text(26).flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } : nil
         return UsageEvent(
             id: s.text(1) ?? "",
             timestamp: Date(timeIntervalSince1970: TimeInterval(s.int64(0) >> 20) / 1000),
@@ -392,6 +396,12 @@ extension SQLiteUsageLedger {
     }
 
     public func events(matching filter: UsageFilter, after cursor: EventCursor?, limit: Int) async throws -> EventPage {
+        try await events(matching: filter, after: cursor, limit: limit, detail: .full)
+    }
+
+    public func events(matching filter: UsageFilter, after cursor: EventCursor?, limit: Int, detail: EventDetail)
+        async throws -> EventPage
+    {
         var time = SQLiteUsageLedger.rawTimeClause(filter)
         if let cursor {
             time.sql.append("e.pos > ?")
@@ -410,7 +420,7 @@ extension SQLiteUsageLedger {
             SQLiteUsageLedger.bind(time.bindings + dims.bindings + [.int(Int64(max(1, limit)))], to: statement)
             while try statement.step() {
                 last = statement.int64(0)
-                events.append(SQLiteUsageLedger.decodeEvent(statement))
+                events.append(SQLiteUsageLedger.decodeEvent(statement, detail: detail))
             }
         }
         let next = events.count >= max(1, limit) ? last.map { EventCursor(position: $0) } : nil

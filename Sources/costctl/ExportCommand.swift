@@ -215,12 +215,7 @@ struct RepriceCommand: AsyncParsableCommand {
         let filter = try filterOptions.filter(window: global.window, defaultSince: nil)
         let engine = CostEngine(catalog: try global.catalog())
         let ledger = try global.openLedger()
-        let result = try await ledger.reprice(matching: filter) { event in
-            let breakdown = try engine.cost(
-                event.usage, model: event.model, provider: event.provider, at: event.timestamp,
-                tier: event.cost?.serviceTier ?? .standard, unknownModel: .unpriced)
-            return EventCost(breakdown)
-        }
+        let result = try await LedgerRepricing.reprice(ledger, matching: filter, with: engine)
         if global.json {
             try Output.json(result)
             return

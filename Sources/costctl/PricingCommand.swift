@@ -8,8 +8,35 @@ struct PricingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pricing",
         abstract: "Browse the price catalog and add your own prices.",
-        subcommands: [List.self, Show.self, Import.self, Remove.self]
+        subcommands: [List.self, Show.self, Import.self, Remove.self, Missing.self]
     )
+
+    struct Missing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the models of recorded usage that have no price, with their token volume.",
+            discussion: """
+                Events whose model the catalog did not price are stored unpriced (never as $0). This
+                lists those models with their unpriced events and tokens, and whether the current
+                catalog with your overrides prices them now. To fix history: add a price
+                (costctl pricing import FILE), then costctl reprice --where model=MODEL.
+
+                Examples:
+                  costctl pricing missing
+                  costctl pricing missing --since 30d --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var filterOptions: FilterOptions
+
+        func run() async throws {
+            let engine = CostEngine(catalog: try global.catalog())
+            let ledger = try global.openLedger()
+            let coverage = try await UsageReports(ledger: ledger, timeZone: global.timeZone).missingPrices(
+                matching: try filterOptions.filter(window: global.window, defaultSince: nil), engine: engine)
+            if global.json { return try Output.json(MissingPricesJSON(coverage)) }
+            FileHandle.standardOutput.write(Data(UsageReportsText.render(missing: coverage).utf8))
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -423,6 +423,39 @@ struct LedgerMaintenanceTests {
         }
     }
 
+    @Test("usage-detail pages carry every field reports read, for the same events", arguments: LedgerKind.allCases, [7, 1_000])
+    func usageDetailPages(kind: LedgerKind, pageSize: Int) async throws {
+        let events = SampleData.standard
+        /// The fields ``EventDetail/usage`` promises; the rest may be left out.
+        func reportFields(_ event: UsageEvent) -> UsageEvent {
+            var e = event
+            e.dimensions.tags = [:]
+            e.metadata = nil
+            e.latencyMilliseconds = nil
+            if let cost = e.cost {
+                e.cost = EventCost(
+                    total: cost.total, inputTotal: cost.inputTotal, outputTotal: cost.outputTotal, isPriced: cost.isPriced,
+                    unpricedReason: cost.isPriced ? nil : cost.unpricedReason)
+            }
+            return e
+        }
+        try await withLedger(kind) { ledger in
+            try await ledger.record(contentsOf: events)
+            let filter = UsageFilter(since: Fixtures.date("2026-02-01T00:00:00Z"), equals: [.team: ["ads"]])
+            var light: [UsageEvent] = []
+            var cursor: EventCursor?
+            repeat {
+                let page = try await ledger.events(matching: filter, after: cursor, limit: pageSize, detail: .usage)
+                light += page.events
+                cursor = page.next
+            } while cursor != nil
+            let expected = events.filter(filter.matches)
+            #expect(!expected.isEmpty)
+            #expect(light.map(reportFields) == expected.map(reportFields))
+            #expect(light.contains { $0.cost?.isPriced == false && $0.cost?.unpricedReason == "test: no price" })
+        }
+    }
+
     @Test("pages of one event, events in the same millisecond, across batches", arguments: LedgerKind.allCases)
     func singleEventPages(kind: LedgerKind) async throws {
         let instant = Fixtures.date("2026-03-14T09:00:00.250Z")

@@ -30,6 +30,12 @@ public protocol UsageLedger: Sendable {
     /// One page of raw events in time order, for exports and repricing.
     func events(matching filter: UsageFilter, after cursor: EventCursor?, limit: Int) async throws -> EventPage
 
+    /// One page of raw events in time order, with at least the fields `detail` names (reports
+    /// that only sum usage read `.usage`, which an implementation may answer faster). The default
+    /// implementation returns full events.
+    func events(matching filter: UsageFilter, after cursor: EventCursor?, limit: Int, detail: EventDetail)
+        async throws -> EventPage
+
     /// One page of aggregate rows of a level, in bucket order.
     func rollups(_ level: RollupLevel, matching filter: UsageFilter, after cursor: RollupCursor?, limit: Int)
         async throws -> RollupPage
@@ -55,6 +61,12 @@ public protocol UsageLedger: Sendable {
 }
 
 extension UsageLedger {
+    public func events(matching filter: UsageFilter, after cursor: EventCursor?, limit: Int, detail: EventDetail)
+        async throws -> EventPage
+    {
+        try await events(matching: filter, after: cursor, limit: limit)
+    }
+
     /// Records one event.
     ///
     /// - throws: ``PricingError`` `.invalidEvent` naming the field.
@@ -114,6 +126,16 @@ extension UsageLedger {
             continuation.onTermination = { _ in task.cancel() }
         }
     }
+}
+
+/// How much of each event a page of raw events carries.
+public enum EventDetail: String, Sendable, Hashable, CaseIterable {
+    /// Everything stored.
+    case full
+    /// What usage reports read: id, time, provider, model, status, the dimensions but tags, the usage
+    /// counts, and the cost's totals, priced flag and (for unpriced events) reason. Tags, metadata,
+    /// latency, cost categories, the priced-as id and the service tier may be left out.
+    case usage
 }
 
 /// What to do with the rest of a batch when an event is invalid.
