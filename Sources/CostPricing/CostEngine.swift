@@ -39,6 +39,15 @@ public struct CostEngine: Sendable {
         if case .standard = tier, let prepared = catalog.cachedSinglePrice(model: model, provider: provider) {
             return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
         }
+        return try costResolving(usage, model: model, provider: provider, at: date, tier: tier, unknownModel: unknownModel)
+    }
+
+    /// Everything but the fast path of ``cost(_:model:provider:at:tier:unknownModel:)``: kept out
+    /// of line so that the fast path stays small.
+    @inline(never)
+    func costResolving(
+        _ usage: Usage, model: String, provider: String?, at date: Date, tier: ServiceTier, unknownModel: UnknownModelPolicy
+    ) throws -> CostBreakdown {
         let resolved: ResolvedModel
         do {
             resolved = try catalog.resolve(model: model, provider: provider)
@@ -62,12 +71,19 @@ public struct CostEngine: Sendable {
         try CostEngine.cost(usage, resolved: model, at: date, tier: tier)
     }
 
-    /// Both public entry points, inlined into each so that the breakdown is built once, in place.
+    /// Both public entry points: the fast path (standard tier, one price) inlined into each, so that
+    /// the breakdown is built once, in place.
     @inline(__always)
     static func cost(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
         if case .standard = tier, let prepared = model.singlePrice {
             return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
         }
+        return try costGeneral(usage, resolved: model, at: date, tier: tier)
+    }
+
+    /// Price history, service tiers and unpriced models.
+    @inline(never)
+    static func costGeneral(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
         let entry = model.model
         // Standard prices (and any price borrowed from a fallback provider, where variants do not
         // apply): a context and a plan prepared when the model was resolved. `case`, not `==`:
