@@ -13,7 +13,7 @@ struct Costctl: AsyncParsableCommand {
             """,
         version: CostctlVersion.string,
         subcommands: [
-            DemoCommand.self, RecordCommand.self, UsageCommand.self, ExportCommand.self, CompactCommand.self,
+            DemoCommand.self, RecordCommand.self, ImportCommand.self, UsageCommand.self, ExportCommand.self, CompactCommand.self,
             ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
             PricingCommand.self, DoctorCommand.self,
         ]
