@@ -173,3 +173,17 @@ final class StopSwitch: Sendable {
         return on
     }
 }
+
+@Suite("import parsing helpers")
+struct ImportParsingTests {
+    @Test("log timestamps read to the millisecond, like Timestamp.parse", arguments: [
+        "2026-11-10T09:00:05.120Z", "2026-11-10T09:00:05Z", "2024-02-29T23:59:59.999Z", "2026-11-10T09:00:05.123456Z",
+        "2026-11-10T09:00:05+02:00", "2026-11-10 09:00:05",
+    ])
+    func timestamps(text: String) throws {
+        let expected = try Timestamp.parse(text)
+        let read = try #require(ImportTimestamp.parse(text))
+        #expect(Int64((read.timeIntervalSince1970 * 1000).rounded(.down)) == Int64((expected.timeIntervalSince1970 * 1000).rounded(.down)))
+        #expect(ImportTimestamp.parse("2026-02-30T09:00:05Z") == nil)
+    }
+}

@@ -1,5 +1,5 @@
 internal import CostPricing
-internal import Foundation
+public import Foundation
 
 /// Reading loosely typed JSON (from `JSONSerialization`) the way usage files need it.
 enum JSONFields {
@@ -89,7 +89,7 @@ enum JSONFields {
     static func date(_ value: Any?) -> Date? {
         switch value {
         case let s as String:
-            if let date = Timestamp.parseOrNil(s) { return date }
+            if let date = fastDate(s) { return date }
             if let d = Double(s.trimmingCharacters(in: .whitespaces)) { return unixDate(d) }
             // "2026-11-02 10:00:00" (SQL exports), with an optional fraction and zone.
             if s.count >= 19, s[s.index(s.startIndex, offsetBy: 10)] == " " {
@@ -104,6 +104,47 @@ enum JSONFields {
         default:
             return nil
         }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.fff]Z`, the form logs write, read without allocating; anything else
+    /// goes to ``Timestamp/parseOrNil(_:)``.
+    static func fastDate(_ text: String) -> Date? {
+        var text = text
+        let parsed: Date?? = text.withUTF8 { s -> Date?? in
+            guard s.count >= 20, s.count <= 30, s[4] == 45, s[7] == 45, s[10] == 84, s[13] == 58, s[16] == 58,
+                s[s.count - 1] == 90
+            else { return .some(nil) }
+            func number(_ from: Int, _ count: Int) -> Int? {
+                var v = 0
+                for i in from..<(from + count) {
+                    guard s[i] >= 48, s[i] <= 57 else { return nil }
+                    v = v * 10 + Int(s[i] - 48)
+                }
+                return v
+            }
+            guard let y = number(0, 4), let mo = number(5, 2), let d = number(8, 2), let h = number(11, 2),
+                let mi = number(14, 2), let sec = number(17, 2), (1...12).contains(mo), (1...31).contains(d), h < 24,
+                mi < 60, sec < 61
+            else { return .some(nil) }
+            var millis = 0
+            if s.count > 20 {
+                guard s[19] == 46, s.count > 21 else { return .some(nil) }
+                var scale = 100
+                for i in 20..<(s.count - 1) {
+                    guard s[i] >= 48, s[i] <= 57 else { return .some(nil) }
+                    millis += Int(s[i] - 48) * scale
+                    scale /= 10
+                }
+            } else if s[19] != 90 {
+                return .some(nil)
+            }
+            let days = CivilDate(year: y, month: mo, day: d).daysSinceEpoch
+            guard d <= 28 || CivilDate(day: days).day == d else { return .some(nil) }
+            let total = Int64(days * 86_400 + h * 3_600 + mi * 60 + sec) * 1000 + Int64(millis)
+            return .some(Date(timeIntervalSince1970: TimeInterval(total) / 1000))
+        }
+        if let parsed, let date = parsed { return date }
+        return Timestamp.parseOrNil(text)
     }
 
     static func unixDate(_ d: Double) -> Date? {
@@ -144,4 +185,10 @@ enum StableHash {
 struct StableKey: Hashable, Sendable {
     var high: UInt64
     var low: UInt64
+}
+
+/// The timestamp reader of the importers, public for tests and other importers.
+public enum ImportTimestamp {
+    /// ISO 8601 as logs write it (fast path for `…T…Z`), or what ``Timestamp/parseOrNil(_:)`` accepts.
+    public static func parse(_ text: String) -> Date? { JSONFields.fastDate(text) }
 }
