@@ -34,7 +34,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("claude-code, codex, openai-usage, openai-costs, anthropic-usage, anthropic-costs, litellm, csv or jsonl.", valueName: "format"))
+    @Argument(help: ArgumentHelp("The format to read.", valueName: "format"))
     var format: ImportFormat
 
     @Argument(help: ArgumentHelp("Files or directories (searched recursively); default: the format's own directories.", valueName: "path"))

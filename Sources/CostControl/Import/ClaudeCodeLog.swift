@@ -10,7 +10,10 @@ internal import Foundation
 enum ClaudeCodeLine {
     /// A usage line: the event it becomes, the key its copies share, and how good a copy it is.
     struct Candidate {
-        var event: UsageEvent
+        /// The event (`nil` when only scanning: the first pass needs the key, score and time).
+        var event: UsageEvent?
+        /// The line's time (Unix milliseconds).
+        var millis: Int64
         var key: StableKey
         /// Token total × 2, plus 1 for a main-chain (non-sidechain) copy: the largest wins.
         var score: UInt64
@@ -36,7 +39,7 @@ enum ClaudeCodeLine {
     /// which names `<synthetic>`, is attributed to).
     static func read(
         _ line: UnsafeBufferPointer<UInt8>, path: String, project: String, pricing: ImportPricing,
-        lastModel: inout String?
+        lastModel: inout String?, scanOnly: Bool = false
     ) -> Outcome {
         if LineBytes.isBlank(line) { return .skip("blank line") }
         let hasUsage = LineBytes.contains(line, usageBytes)
@@ -77,6 +80,11 @@ enum ClaudeCodeLine {
             id = "claude-code:line:" + (record.uuid ?? StableHash.hex(UnsafeRawBufferPointer(line)))
         }
         let sidechain = record.isSidechain ?? false
+        let total = UInt64(max(0, input + output + cacheCreate + cacheRead))
+        let key = StableHash.key(id.utf8)
+        let score = total << 1 | (sidechain ? 0 : 1)
+        let millis = Int64((timestamp.timeIntervalSince1970 * 1000).rounded(.down))
+        if scanOnly { return .candidate(Candidate(event: nil, millis: millis, key: key, score: score, isRateLimit: false)) }
         var tags = ["source": "claude-code"]
         if sidechain { tags["sidechain"] = "true" }
         if let speed = usage.speed, !speed.isEmpty, speed != "standard" { tags["speed"] = speed }
@@ -98,9 +106,7 @@ enum ClaudeCodeLine {
         let event = UsageEvent(
             id: id, timestamp: timestamp, provider: "anthropic", model: model, usage: tokens, cost: cost,
             dimensions: UsageDimensions(project: project, session: record.sessionId, tags: tags))
-        let total = UInt64(max(0, input + output + cacheCreate + cacheRead))
-        return .candidate(
-            Candidate(event: event, key: StableHash.key(id.utf8), score: total << 1 | (sidechain ? 0 : 1), isRateLimit: false))
+        return .candidate(Candidate(event: event, millis: millis, key: key, score: score, isRateLimit: false))
     }
 
     /// The fields of a log line that matter; everything else is skipped.
@@ -211,7 +217,8 @@ enum ClaudeCodeLine {
             dimensions: UsageDimensions(
                 project: project, session: JSONFields.string(object["sessionId"]), tags: ["source": "claude-code"]),
             status: .rateLimited, metadata: .object(metadata))
-        return .candidate(Candidate(event: event, key: StableHash.key(id.utf8), score: 0, isRateLimit: true))
+        return .candidate(
+            Candidate(event: event, millis: event.unixMilliseconds, key: StableHash.key(id.utf8), score: 0, isRateLimit: true))
     }
 
     /// "Claude AI usage limit reached|1751234567": the text and the reset time.

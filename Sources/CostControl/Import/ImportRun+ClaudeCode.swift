@@ -56,12 +56,14 @@ extension ImportRun {
             let added = summary.added
             try reader.forEachLine { line, number in
                 records += 1
-                switch ClaudeCodeLine.read(line, path: path, project: project, pricing: pricing, lastModel: &lastModel) {
+                switch ClaudeCodeLine.read(
+                    line, path: path, project: project, pricing: pricing, lastModel: &lastModel, scanOnly: true)
+                {
                 case .skip(let reason):
                     if reason != "blank line" { skipped[reason, default: 0] += 1 } else { records -= 1 }
                 case .candidate(let c):
                     candidates += 1
-                    let millis = c.event.unixMilliseconds
+                    let millis = c.millis
                     if var existing = best[c.key] {
                         existing.newest = max(existing.newest, millis)
                         if c.score > existing.score {
@@ -124,18 +126,19 @@ extension ImportRun {
                     // The model of a rate-limit line is the last real model before it.
                     let wanted = Int32(clamping: number) == lines[next].line
                     if !wanted, !LineBytes.contains(line, ClaudeCodeLine.usageBytes) { return true }
-                    let outcome = ClaudeCodeLine.read(line, path: path, project: project, pricing: pricing, lastModel: &lastModel)
+                    let outcome = ClaudeCodeLine.read(
+                        line, path: path, project: project, pricing: pricing, lastModel: &lastModel, scanOnly: !wanted)
                     guard wanted else { return true }
                     let deferred = lines[next].deferred
                     next += 1
-                    guard case .candidate(let c) = outcome else {
+                    guard case .candidate(let c) = outcome, let event = c.event else {
                         changed += 1
                         return next < lines.count
                     }
                     if deferred {
-                        if isFollowing { held[c.key] = ClaudeDedup.Held(event: c.event, score: c.score, lastSeen: now) }
+                        if isFollowing { held[c.key] = ClaudeDedup.Held(event: event, score: c.score, lastSeen: now) }
                     } else {
-                        local.events.append(c.event)
+                        local.events.append(event)
                         emittedKeys.append(c.key)
                     }
                     return next < lines.count && local.events.count < batch
@@ -175,19 +178,20 @@ extension ImportRun {
             case .skip(let reason):
                 if reason != "blank line" { skipped[reason, default: 0] += 1 } else { records -= 1 }
             case .candidate(let c):
+                guard let event = c.event else { return true }
                 if let stored = best[c.key], stored.emitted {
                     copies += 1
                     if c.score > stored.score { skipped[ImportRun.reasonLaterCopy, default: 0] += 1 }
                 } else if var existing = held[c.key] {
                     copies += 1
                     if c.score > existing.score {
-                        existing.event = c.event
+                        existing.event = event
                         existing.score = c.score
                     }
                     existing.lastSeen = now
                     held[c.key] = existing
                 } else {
-                    held[c.key] = ClaudeDedup.Held(event: c.event, score: c.score, lastSeen: now)
+                    held[c.key] = ClaudeDedup.Held(event: event, score: c.score, lastSeen: now)
                 }
             }
             return true

@@ -41,6 +41,7 @@ case "run":
     sampler.start()
     let ledger = try LedgerStore.open(paths: ControlPaths(database: db, environment: [:]), environment: [:])
     let importer = UsageImporter(ledger: ledger, billedCosts: ledger, engine: ledger.configuration.engine)
+    print("ledger open, catalog loaded: RSS \(MemorySampler.field("VmRSS") / 1024) MB (anonymous \(MemorySampler.field("RssAnon") / 1024) MB)")
     var options = ImportOptions(format: .claudeCode, paths: [dir])
     options.batchSize = batch
     options.settleInterval = 0
@@ -55,7 +56,9 @@ case "run":
                 + "\(Int(Double(summary.records) / seconds)) lines/s, \(String(format: "%.1f", Double(bytes) / 1_048_576 / seconds)) MB/s; "
                 + "added \(summary.added), already stored \(summary.alreadyStored), copies collapsed \(summary.duplicateCopies), "
                 + "skipped \(summary.skippedTotal)")
-        print("  peak RSS so far \(MemorySampler.field("VmHWM") / 1024) MB (anonymous peak \(sampler.peakAnonymous / 1024) MB)")
+        print(
+            "  peak RSS so far \(MemorySampler.field("VmHWM") / 1024) MB (anonymous peak \(sampler.peakAnonymous / 1024) MB); "
+                + "SQLite heap now \(sqliteMemory() >> 20) MB")
     }
     sampler.stop()
     if !keep {
@@ -64,6 +67,9 @@ case "run":
 default:
     fail("usage: import-benchmark generate --dir DIR [--megabytes N] | run --dir DIR [--db FILE] [--batch N] [--keep]")
 }
+
+/// The heap SQLite holds (its page cache included).
+func sqliteMemory() -> Int64 { SystemInfo.sqliteMemoryUsed }
 
 func directoryBytes(_ dir: String) throws -> Int64 {
     var total: Int64 = 0
