@@ -186,4 +186,24 @@ struct ReportImportTests {
             await #expect(throws: PricingError.self) { _ = try await store.recordBilledCosts([bad]) }
         }
     }
+
+    @Test("openai-usage: audio is added to text counts in the first shape, already inside them in the current one")
+    func openAIUsageShapes() async throws {
+        let bench = try ImportBench()
+        let day = 1_794_268_800
+        let old = #"{"object":"bucket","start_time":\#(day),"end_time":\#(day + 86400),"results":[{"model":"gpt-4o-audio-preview","input_tokens":1000,"input_cached_tokens":0,"input_audio_tokens":500,"output_tokens":100,"output_audio_tokens":50,"num_model_requests":2,"project_id":"old"}]}"#
+        let new = #"{"object":"bucket","start_time":\#(day),"end_time":\#(day + 86400),"results":[{"model":"gpt-4o-audio-preview","input_tokens":1500,"input_text_tokens":1000,"input_cached_tokens":0,"input_audio_tokens":500,"output_tokens":150,"output_text_tokens":100,"output_audio_tokens":50,"num_model_requests":2,"project_id":"new"}]}"#
+        let file = bench.directory.appendingPathComponent("shapes.jsonl")
+        try (#"{"data":["# + old + "]}\n" + #"{"data":["# + new + "]}\n").write(to: file, atomically: true, encoding: .utf8)
+        let summary = try await bench.run(.openAIUsage, [file.path])
+        #expect(summary.added == 2)
+        let byProject = try await bench.rows(by: .project)
+        for project in ["old", "new"] {
+            #expect(byProject[project]?.usage.inputTokens == 1500)
+            #expect(byProject[project]?.usage.inputAudioTokens == 500)
+            #expect(byProject[project]?.usage.outputTokens == 150)
+            #expect(byProject[project]?.usage.outputAudioTokens == 50)
+        }
+        #expect(byProject["old"]?.cost == byProject["new"]?.cost)
+    }
 }

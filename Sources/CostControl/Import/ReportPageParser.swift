@@ -112,10 +112,16 @@ struct ReportPageParser: RecordParser {
                 return
             }
         }
+        // The first shape of this endpoint counted text only in input_tokens/output_tokens (audio
+        // apart); the current one counts every modality there and adds input_text_tokens etc.
+        let allModalities = r["input_text_tokens"] != nil || r["output_text_tokens"] != nil
+        let audioIn = n["input_audio_tokens"] ?? 0
+        let audioOut = n["output_audio_tokens"] ?? 0
         let usage = Usage(
-            inputTokens: n["input_tokens"] ?? 0, outputTokens: n["output_tokens"] ?? 0,
-            cacheReadTokens: n["input_cached_tokens"] ?? 0, inputAudioTokens: n["input_audio_tokens"] ?? 0,
-            outputAudioTokens: n["output_audio_tokens"] ?? 0, requests: n["num_model_requests"] ?? 0)
+            inputTokens: (n["input_tokens"] ?? 0) + (allModalities ? 0 : audioIn),
+            outputTokens: (n["output_tokens"] ?? 0) + (allModalities ? 0 : audioOut),
+            cacheReadTokens: n["input_cached_tokens"] ?? 0, inputAudioTokens: audioIn, outputAudioTokens: audioOut,
+            requests: n["num_model_requests"] ?? 0)
         if usage.inputTokens == 0, usage.outputTokens == 0, usage.requests == 0 {
             output.skip("empty result (no tokens, no requests)")
             return
