@@ -63,6 +63,39 @@ struct ImportFollowTests {
         #expect(summary.skipped["malformed line (not JSON, or a usage field of the wrong type)"] == nil)
     }
 
+    @Test("follow on Codex logs keeps the session's model and running totals between polls")
+    func followsCodex() async throws {
+        let bench = try ImportBench()
+        let day = bench.directory.appendingPathComponent("sessions/2026/11/20")
+        try FileManager.default.createDirectory(at: day, withIntermediateDirectories: true)
+        let file = day.appendingPathComponent("rollout-x.jsonl").path
+        func count(_ input: Int, _ cached: Int, _ output: Int, at time: String) -> String {
+            #"{"timestamp":"\#(time)","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":\#(input),"cached_input_tokens":\#(cached),"output_tokens":\#(output),"reasoning_output_tokens":0,"total_tokens":\#(input + output)}}}}"# + "\n"
+        }
+        let head = #"{"timestamp":"2026-11-20T10:00:00Z","type":"session_meta","payload":{"id":"sess-f","cwd":"/w/app"}}"# + "\n"
+            + #"{"timestamp":"2026-11-20T10:00:01Z","type":"turn_context","payload":{"model":"gpt-5"}}"# + "\n"
+        _ = FileManager.default.createFile(atPath: file, contents: Data((head + count(1000, 0, 100, at: "2026-11-20T10:00:05Z")).utf8))
+        let stop = StopSwitch()
+        var options = ImportOptions(format: .codex, paths: [bench.directory.appendingPathComponent("sessions").path])
+        options.environment = ["HOME": bench.directory.path]
+        let importer = bench.importer
+        let task = Task { try await importer.follow(options, pollInterval: 0.05, shouldStop: { stop.isOn }) }
+        let ledger = bench.ledger
+        #expect(try await Self.eventually { try await ledger.event(id: "codex:sess-f:t1100") != nil })
+        // Only running totals: the next event is the difference (1500 in, 1000 of it cached; 50 out).
+        try Self.append(count(2500, 1000, 150, at: "2026-11-20T10:01:00Z"), to: file)
+        #expect(try await Self.eventually { try await ledger.event(id: "codex:sess-f:t2650") != nil })
+        stop.turnOn()
+        let summary = try await task.value
+        #expect(summary.added == 2)
+        let second = try #require(try await ledger.event(id: "codex:sess-f:t2650"))
+        #expect(second.model == "gpt-5")
+        #expect(second.usage.inputTokens == 1500)
+        #expect(second.usage.cacheReadTokens == 1000)
+        #expect(second.usage.outputTokens == 50)
+        #expect(second.dimensions.project == "app")
+    }
+
     @Test("costctl import --follow tails a growing file and stops cleanly on SIGINT")
     func followStopsOnInterrupt() throws {
         let cli = try CLI()
