@@ -96,6 +96,25 @@ struct ImportFollowTests {
         #expect(second.dimensions.project == "app")
     }
 
+    @Test("a copy larger than the one a previous run stored is counted, and the stored copy kept")
+    func largerCopyAfterStore() async throws {
+        let bench = try ImportBench()
+        let dir = bench.directory.appendingPathComponent("projects/-p")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("s.jsonl").path
+        _ = FileManager.default.createFile(atPath: file, contents: Data(Self.line("9", output: 4, at: "2026-11-20T10:00:00Z").utf8))
+        let clock: @Sendable () -> Date = { ImportBench.date("2026-11-20T12:00:00Z") }
+        let first = try await bench.run(.claudeCode, [dir.path]) { $0.now = clock; $0.settleInterval = 0 }
+        #expect(first.added == 1)
+        try Self.append(Self.line("9", output: 700, at: "2026-11-20T10:03:00Z"), to: file)
+        let second = try await bench.run(.claudeCode, [dir.path]) { $0.now = clock; $0.settleInterval = 0 }
+        #expect(second.added == 0)
+        #expect(second.alreadyStored == 1)
+        #expect(second.largerCopiesKept == 1)
+        #expect(second.text.contains("recorded while still streaming"))
+        #expect(try await bench.ledger.event(id: "claude-code:msg_9:req_9")?.usage.outputTokens == 4)
+    }
+
     @Test("costctl import --follow tails a growing file and stops cleanly on SIGINT")
     func followStopsOnInterrupt() throws {
         let cli = try CLI()

@@ -171,6 +171,9 @@ public struct ImportSummary: Sendable, Hashable, Codable {
     /// Extra copies of one request inside the input (Claude Code's repeated and streaming lines),
     /// collapsed into the copy kept.
     public var duplicateCopies = 0
+    /// Claude Code: copies of an already recorded response with more tokens than the recorded one
+    /// (it was recorded while still streaming). The recorded copy is kept; see Documentation/Import.md.
+    public var largerCopiesKept = 0
     /// Rate-limit events among ``added``.
     public var rateLimited = 0
     /// Skipped records by reason.
@@ -193,7 +196,8 @@ public struct ImportSummary: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case format, files, records, events, added, alreadyStored = "already_stored"
-        case duplicateCopies = "duplicate_copies", rateLimited = "rate_limited", skipped, rejected
+        case duplicateCopies = "duplicate_copies", largerCopiesKept = "larger_copies_kept", rateLimited = "rate_limited"
+        case skipped, rejected
         case rejectedSamples = "rejected_samples", billed
     }
 }

@@ -31,7 +31,6 @@ struct ClaudeDedup {
 
 extension ImportRun {
     static let reasonInProgress = "in progress (written in the last moments; imported by the next run)"
-    static let reasonLaterCopy = "copy of a message already imported (the imported copy is kept)"
 
     mutating func importClaudeCode() async throws {
         // Pass 1: the best copy of every message.
@@ -170,6 +169,7 @@ extension ImportRun {
         var held = claude.held
         let best = claude.best
         var copies = 0
+        var larger = 0
         let now = options.now()
         let pricing = context.pricing
         try reader.forEachLine { line, _ in
@@ -181,7 +181,7 @@ extension ImportRun {
                 guard let event = c.event else { return true }
                 if let stored = best[c.key], stored.emitted {
                     copies += 1
-                    if c.score > stored.score { skipped[ImportRun.reasonLaterCopy, default: 0] += 1 }
+                    if c.score > stored.score { larger += 1 }
                 } else if var existing = held[c.key] {
                     copies += 1
                     if c.score > existing.score {
@@ -199,6 +199,7 @@ extension ImportRun {
         claude.held = held
         summary.records += records
         summary.duplicateCopies += copies
+        summary.largerCopiesKept += larger
         for (reason, count) in skipped { summary.skip(reason, count: count) }
         positions[path] = (reader.offset, reader.lineNumber)
     }

@@ -117,6 +117,7 @@ struct ImportRun {
             for (event, status) in zip(events, result.statuses) where event.status == .rateLimited {
                 if case .added = status { summary.rateLimited += 1 }
             }
+            if options.format == .claudeCode { try await compareRecentDuplicates(events, result.statuses) }
         }
         if !output.billed.isEmpty, let store = importer.billedCosts {
             let billed = output.billed
@@ -127,6 +128,20 @@ struct ImportRun {
         }
         progress?(ImportProgress(bytesRead: bytesRead, bytesTotal: bytesTotal, records: summary.records, added: summary.added, phase: phase))
     }
+
+    /// Claude Code: a response recorded by an earlier run may have been a copy written while it
+    /// still streamed (a response can stream for longer than the settle window). The stored copy is
+    /// kept (Import.md explains why); recent ones are compared so that a larger copy is counted, not
+    /// silent. Only responses of the last day are looked up, so a re-import of old logs stays cheap.
+    mutating func compareRecentDuplicates(_ events: [UsageEvent], _ statuses: [RecordStatus]) async throws {
+        let horizon = options.now().addingTimeInterval(-86_400)
+        for (event, status) in zip(events, statuses) where event.timestamp >= horizon && event.status == .ok {
+            guard case .duplicate = status, let stored = try await importer.ledger.event(id: event.id) else { continue }
+            if ImportRun.tokenTotal(event.usage) > ImportRun.tokenTotal(stored.usage) { summary.largerCopiesKept += 1 }
+        }
+    }
+
+    static func tokenTotal(_ usage: Usage) -> Int { usage.inputTokens + usage.outputTokens }
 
     // MARK: - Follow
 

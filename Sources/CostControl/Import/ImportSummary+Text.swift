@@ -24,6 +24,10 @@ extension ImportSummary {
             if duplicateCopies > 0 { line += "; \(n(duplicateCopies)) cop\(duplicateCopies == 1 ? "y" : "ies") of a response collapsed" }
             lines.append(line)
         }
+        if largerCopiesKept > 0 {
+            lines.append(
+                "  \(n(largerCopiesKept)) response\(largerCopiesKept == 1 ? " was" : "s were") recorded while still streaming: a later copy has more tokens (the recorded copy is kept; see Documentation/Import.md)")
+        }
         if rejected > 0 {
             lines.append("  rejected \(n(rejected)) (invalid):")
             for sample in rejectedSamples.prefix(5) { lines.append("    \(sample)") }
