@@ -104,7 +104,12 @@ extension ImportRun {
         // Pass 2: record the chosen copies (a file is read up to its last chosen line).
         phase = "importing"
         bytesRead = 0
+        var finishedBytes: Int64 = 0
         for (index, path) in files.enumerated() {
+            defer {
+                finishedBytes += ImportFiles.size(path)
+                bytesRead = finishedBytes
+            }
             guard var lines = chosen[Int32(clamping: index)] else { continue }
             lines.sort { $0.line < $1.line }
             let project = ImportFiles.claudeProject(of: path)
@@ -146,7 +151,7 @@ extension ImportRun {
                 claude.held = held
                 for key in emittedKeys { claude.best[key]?.emitted = true }
                 if changed > 0 { summary.skip("line changed during the import (read again next run)", count: changed) }
-                bytesRead = reader.offset
+                bytesRead = finishedBytes + reader.offset
                 try await flush()
                 if reader.offset >= ImportFiles.size(path) && next < lines.count {
                     summary.skip("line changed during the import (read again next run)", count: lines.count - next)

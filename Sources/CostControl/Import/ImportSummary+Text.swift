@@ -45,7 +45,8 @@ extension ImportSummary {
 }
 
 extension ImportProgress {
-    /// One line of a progress bar: `[#########.........]  48%  512.0 MB / 1.1 GB  1,234,567 records  scanning`.
+    /// One line of a progress bar: `[#########.........]  48%  512.0 MB / 1.1 GB  1,234,567 records  scanning`
+    /// (records read while scanning, events added while importing).
     public func bar(width: Int = 24) -> String {
         let fraction = bytesTotal > 0 ? min(1, Double(bytesRead) / Double(bytesTotal)) : 0
         let filled = Int((fraction * Double(width)).rounded(.down))
@@ -58,6 +59,6 @@ extension ImportProgress {
         }
         return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
             + String(repeating: " ", count: max(0, 3 - String(percent).count)) + "\(percent)%  \(size(bytesRead)) / \(size(bytesTotal))  "
-            + "\(UsageReportText.count(records)) records  \(phase)"
+            + (phase == "scanning" ? "\(UsageReportText.count(records)) records" : "\(UsageReportText.count(added)) added") + "  \(phase)"
     }
 }
