@@ -104,6 +104,12 @@ struct ClaudeCodeImportTests {
             $0.environment = ["HOME": bench.directory.path, "CLAUDE_CONFIG_DIR": "/nonexistent, " + Self.directory]
         }
         #expect(summary.added == 7)
+        // An entry that is itself a projects directory is read as it is.
+        let direct = try ImportBench()
+        let projects = try await direct.run(.claudeCode, []) {
+            $0.environment = ["HOME": direct.directory.path, "CLAUDE_CONFIG_DIR": Self.directory + "/projects"]
+        }
+        #expect(projects.added == 7)
         await #expect(throws: ControlError.self) {
             _ = try await bench.run(.claudeCode, []) { $0.environment = ["HOME": bench.directory.path] }
         }

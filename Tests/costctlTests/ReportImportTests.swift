@@ -206,4 +206,29 @@ struct ReportImportTests {
         }
         #expect(byProject["old"]?.cost == byProject["new"]?.cost)
     }
+
+    static let everyFixture: [(ImportFormat, String, [String])] = [
+        (.claudeCode, "claude-code", []), (.codex, "codex", []), (.openAIUsage, "openai-usage", []),
+        (.anthropicUsage, "anthropic-usage", []), (.liteLLM, "litellm", []),
+        (.csv, "csv", ["timestamp=created_at,input=prompt_tokens,output=completion_tokens,cache_read=cached_tokens,cost=cost_usd"]),
+        (.jsonl, "jsonl", ["id=request_id,timestamp=ts,input=usage.prompt_tokens,output=usage.completion_tokens"]),
+        (.openAICosts, "openai-costs", []), (.anthropicCosts, "anthropic-costs", []),
+    ]
+
+    @Test("importing any fixture a second time adds nothing and changes no total", arguments: 0..<9)
+    func secondImportChangesNothing(index: Int) async throws {
+        let (format, directory, map) = Self.everyFixture[index]
+        let bench = try ImportBench()
+        let mapping = try FieldMapping(parsing: map)
+        let first = try await bench.run(format, [ImportBench.fixture(directory)]) { $0.mapping = mapping }
+        let totals = try await bench.totals()
+        let billed = try await bench.ledger.billedCosts(matching: BilledCostQuery())
+        #expect(first.added + (first.billed?.added ?? 0) > 0)
+        let second = try await bench.run(format, [ImportBench.fixture(directory)]) { $0.mapping = mapping }
+        #expect(second.added == 0)
+        #expect(second.billed?.added ?? 0 == 0)
+        #expect(second.billed?.updated ?? 0 == 0)
+        #expect(try await bench.totals() == totals)
+        #expect(try await bench.ledger.billedCosts(matching: BilledCostQuery()) == billed)
+    }
 }

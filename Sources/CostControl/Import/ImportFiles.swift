@@ -44,8 +44,13 @@ enum ImportFiles {
         switch format {
         case .claudeCode:
             if let configured = environment["CLAUDE_CONFIG_DIR"], !configured.trimmingCharacters(in: .whitespaces).isEmpty {
+                // Each entry is a Claude configuration directory (holding projects/); an entry that
+                // is itself a projects directory is taken as it is.
                 return configured.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                    .map { ($0 as NSString).appendingPathComponent("projects") }
+                    .map { dir in
+                        let projects = (dir as NSString).appendingPathComponent("projects")
+                        return directoryExists(projects) || !directoryExists(dir) ? projects : dir
+                    }
             }
             return [home + "/.config/claude/projects", home + "/.claude/projects"]
         case .codex:
