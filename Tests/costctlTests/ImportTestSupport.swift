@@ -55,3 +55,41 @@ struct ImportBench {
         Money(text) ?? Money(units: -1)
     }
 }
+
+/// Bytes a child process wrote, collected from a pipe's handler.
+final class Collected: Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    nonisolated(unsafe) private var data = Data()
+
+    func append(_ more: Data) {
+        lock.lock()
+        data.append(more)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A stop switch for a follow loop in a test.
+final class StopSwitch: Sendable {
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    nonisolated(unsafe) private var on = false
+
+    func turnOn() {
+        lock.lock()
+        on = true
+        lock.unlock()
+    }
+
+    var isOn: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return on
+    }
+}
