@@ -73,6 +73,19 @@ struct Migrator {
         Migration(
             name: "0003-events-with-unit-counts",
             sql: "CREATE INDEX events_other_usage ON events(series, pos) WHERE other_usage IS NOT NULL;"),
+        // Provider-billed amounts from imported cost reports (reconciliation reads them).
+        Migration(
+            name: "0004-billed-costs",
+            sql: """
+                CREATE TABLE billed_costs (
+                    id TEXT PRIMARY KEY,
+                    provider TEXT NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,
+                    model TEXT, line_item TEXT, project TEXT, service_tier TEXT,
+                    amount_hi INTEGER NOT NULL, amount_lo INTEGER NOT NULL, currency TEXT NOT NULL,
+                    source TEXT NOT NULL, imported_at_ms INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX billed_costs_start ON billed_costs(start_ms, provider);
+                """),
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of

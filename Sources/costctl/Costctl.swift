@@ -13,7 +13,7 @@ struct Costctl: AsyncParsableCommand {
             """,
         version: CostctlVersion.string,
         subcommands: [
-            DemoCommand.self, RecordCommand.self, UsageCommand.self, DailyCommand.self, WeeklyCommand.self,
+            DemoCommand.self, RecordCommand.self, ImportCommand.self, UsageCommand.self, DailyCommand.self, WeeklyCommand.self,
             MonthlyCommand.self, SessionCommand.self, BlocksCommand.self, ExportCommand.self, CompactCommand.self,
             ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
             PricingCommand.self, DoctorCommand.self,

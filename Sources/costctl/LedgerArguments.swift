@@ -7,6 +7,8 @@ extension UsageOrder: ExpressibleByArgument {}
 extension ExportFormat: ExpressibleByArgument {}
 extension RollupLevel: ExpressibleByArgument {}
 extension EventStatus: ExpressibleByArgument {}
+extension ImportFormat: ExpressibleByArgument {}
+extension ImportCostMode: ExpressibleByArgument {}
 
 /// `--since`, `--until` and `--where`, shared by usage, export and reprice.
 struct FilterOptions: ParsableArguments {
