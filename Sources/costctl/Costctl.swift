@@ -14,8 +14,8 @@ struct Costctl: AsyncParsableCommand {
         version: CostctlVersion.string,
         subcommands: [
             DemoCommand.self, RecordCommand.self, ImportCommand.self, UsageCommand.self, DailyCommand.self, WeeklyCommand.self,
-            MonthlyCommand.self, SessionCommand.self, BlocksCommand.self, ExportCommand.self, CompactCommand.self,
-            ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
+            MonthlyCommand.self, SessionCommand.self, BlocksCommand.self, ReconcileCommand.self, ExportCommand.self,
+            CompactCommand.self, ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
             PricingCommand.self, DoctorCommand.self,
         ]
     )
