@@ -19,7 +19,7 @@ public import Foundation
 /// ```swift
 /// let claude = try TokenEstimator(model: "claude-sonnet-4-5")
 /// let estimate = claude.estimate("The quick brown fox jumps over the lazy dog.")
-/// print(estimate)   // e.g. "11 (estimate 9...13, claude-estimate)"
+/// print(estimate)   // "11 (estimate 7...16, claude-estimate)"
 /// try TokenEstimator(model: "gpt-4o").estimate("hello world").isExact   // true
 /// ```
 public struct TokenEstimator: Sendable {
