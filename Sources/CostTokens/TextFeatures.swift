@@ -38,27 +38,61 @@ struct TextFeatures: Sendable, Hashable {
 
     /// Adds the features of `text`, counting its runs with `tokenizer` (`o200k_base`).
     mutating func add(_ text: String, tokenizer: BPETokenizer) {
-        let scalars = text.unicodeScalars
-        var runStart = scalars.startIndex
-        var current: Int?
-        var index = scalars.startIndex
-        while index != scalars.endIndex {
-            let value = scalars[index].value
-            switch value {
-            case 0x0A: values[4] += 1
-            case 0x20, 0x09: values[5] += 1
-            case 0x30...0x39: values[6] += 1
-            default: break
-            }
-            let scriptClass = Self.scriptClass(value)
-            if scriptClass != current {
-                if let current { values[current] += tokenizer.count(String(Substring(scalars[runStart..<index]))) }
-                current = scriptClass
-                runStart = index
-            }
-            scalars.formIndex(after: &index)
+        if text.utf8.withContiguousStorageIfAvailable({ add(utf8: $0, tokenizer: tokenizer) }) == nil {
+            var copy = text
+            copy.withUTF8 { add(utf8: $0, tokenizer: tokenizer) }
         }
-        if let current { values[current] += tokenizer.count(String(Substring(scalars[runStart..<index]))) }
+    }
+
+    /// Adds the features of valid UTF-8 `bytes`: one pass over the bytes (ASCII needs no decoding),
+    /// each run of one script class counted in place by the tokenizer's own encoder.
+    mutating func add(utf8 bytes: UnsafeBufferPointer<UInt8>, tokenizer: BPETokenizer) {
+        let pool = tokenizer.pool
+        let workspace = pool.take()
+        defer { pool.giveBack(workspace) }
+        func count(_ range: Range<Int>) -> Int {
+            var sink = CountingSink()
+            tokenizer.run(UnsafeBufferPointer(rebasing: bytes[range]), workspace, &sink)
+            return sink.count
+        }
+        var newlines = 0
+        var spaces = 0
+        var digits = 0
+        var runStart = 0
+        var current = -1
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let lead = bytes[i]
+            let length: Int
+            let scriptClass: Int
+            if lead < 0x80 {
+                switch lead {
+                case 0x0A: newlines += 1
+                case 0x20, 0x09: spaces += 1
+                case 0x30...0x39: digits += 1
+                default: break
+                }
+                length = 1
+                scriptClass = Self.baseClass
+            } else {
+                // Valid UTF-8: the lead byte gives the length, continuation bytes carry 6 bits each.
+                length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+                var scalar = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+                for k in 1..<length { scalar = scalar << 6 | (UInt32(bytes[i + k]) & 0x3F) }
+                scriptClass = Self.scriptClass(scalar)
+            }
+            if scriptClass != current {
+                if current >= 0 { values[current] += count(runStart..<i) }
+                current = scriptClass
+                runStart = i
+            }
+            i += length
+        }
+        if current >= 0 { values[current] += count(runStart..<n) }
+        values[4] += newlines
+        values[5] += spaces
+        values[6] += digits
     }
 
     /// Adds another piece's features.

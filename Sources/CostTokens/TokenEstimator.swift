@@ -84,9 +84,12 @@ public struct TokenEstimator: Sendable {
     ///   offset of the first bad byte).
     public func estimate(utf8 bytes: some Collection<UInt8>) throws -> TokenEstimate {
         if isExact { return .exact(try tokenizer.count(utf8: bytes), method: method) }
-        let array = Array(bytes)
-        let text = try array.withUnsafeBufferPointer { try Self.validatedText($0, source: "the input", offset: 0) }
-        return estimate(text)
+        var features = TextFeatures()
+        try Array(bytes).withUnsafeBufferPointer { buffer in
+            try Self.validate(buffer, source: "the input", offset: 0)
+            features.add(utf8: buffer, tokenizer: tokenizer)
+        }
+        return estimate(features: features, isEmpty: bytes.isEmpty)
     }
 
     /// The tokens of the UTF-8 text file at `url`, read in chunks of about 1 MiB cut at
@@ -125,10 +128,11 @@ public struct TokenEstimator: Sendable {
             // script class, so the features of the pieces add up to those of the whole file.
             let split = atEnd ? buffer.count : BPETokenizer.lastSplitPoint(buffer, after: searchedUpTo)
             guard split > 0 else { continue }
-            let text = try buffer.withUnsafeBufferPointer {
-                try Self.validatedText(UnsafeBufferPointer(rebasing: $0[0..<split]), source: url.path, offset: offset)
+            try buffer.withUnsafeBufferPointer {
+                let part = UnsafeBufferPointer(rebasing: $0[0..<split])
+                try Self.validate(part, source: url.path, offset: offset)
+                features.add(utf8: part, tokenizer: tokenizer)
             }
-            features.add(text, tokenizer: tokenizer)
             buffer.removeFirst(split)
             offset += split
         }
@@ -151,7 +155,7 @@ public struct TokenEstimator: Sendable {
         max(0, zip(coefficients, features.values).reduce(0) { $0 + $1.0 * Double($1.1) })
     }
 
-    private static func validatedText(_ buffer: UnsafeBufferPointer<UInt8>, source: String, offset: Int) throws -> String {
+    private static func validate(_ buffer: UnsafeBufferPointer<UInt8>, source: String, offset: Int) throws {
         if let bad = UTF8Validation.firstInvalidOffset(buffer) {
             throw CostTokensError(
                 code: .invalidUTF8,
@@ -159,6 +163,5 @@ public struct TokenEstimator: Sendable {
                     + "convert it to UTF-8 first (e.g. iconv -f LATIN1 -t UTF-8)",
                 byteOffset: offset + bad)
         }
-        return String(decoding: buffer, as: UTF8.self)
     }
 }

@@ -111,6 +111,50 @@ struct TokenEstimatorTests {
         #expect(one.count >= 1 && one.lower >= 1 && !one.isExact)
     }
 
+    /// The features by the definition, scalar by scalar (the byte scanner must agree).
+    static func referenceFeatures(_ text: String, _ tokenizer: BPETokenizer) -> [Int] {
+        var values = [Int](repeating: 0, count: TextFeatures.names.count)
+        var runs: [(scriptClass: Int, text: String)] = []
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: values[4] += 1
+            case 0x20, 0x09: values[5] += 1
+            case 0x30...0x39: values[6] += 1
+            default: break
+            }
+            let scriptClass = TextFeatures.scriptClass(scalar.value)
+            if runs.last?.scriptClass == scriptClass {
+                runs[runs.count - 1].text.unicodeScalars.append(scalar)
+            } else {
+                runs.append((scriptClass, String(scalar)))
+            }
+        }
+        for run in runs { values[run.scriptClass] += tokenizer.count(run.text) }
+        return values
+    }
+
+    @Test("the byte scanner agrees with the scalar definition on random text")
+    func scannerMatchesDefinition() throws {
+        let tokenizer = try BPETokenizer(encoding: .o200kBase)
+        // Scalars from every class and every UTF-8 length, with combining marks and emoji.
+        let pool: [UInt32] = [
+            0x41, 0x7A, 0x20, 0x09, 0x0A, 0x0D, 0x33, 0x2E, 0xE9, 0x301, 0x3B1, 0x416, 0x5D0, 0x627, 0x915, 0xE01,
+            0x1100, 0x1E00, 0x1DFF, 0x1E9E, 0x2014, 0x3000, 0x3042, 0x30A2, 0x4E00, 0x9FFF, 0xA640, 0xABFF, 0xAC00,
+            0xD7AF, 0xFF01, 0xFFEF, 0x1F600, 0x200D, 0x20000, 0x2FFFF, 0x10FFFF,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...60, using: &generator) {
+                if let scalar = Unicode.Scalar(pool.randomElement(using: &generator) ?? 0x41) { text.append(scalar) }
+            }
+            let string = String(text)
+            var features = TextFeatures()
+            features.add(string, tokenizer: tokenizer)
+            #expect(features.values == Self.referenceFeatures(string, tokenizer), "\(string.unicodeScalars.map { $0.value })")
+        }
+    }
+
     @Test("features add up over pieces cut at a space before a letter")
     func additive() throws {
         let tokenizer = try BPETokenizer(encoding: .o200kBase)
