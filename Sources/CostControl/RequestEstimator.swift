@@ -1,7 +1,8 @@
 public import Foundation
 
 /// Tokens and the cost range of a request before it is sent: the prompt's tokens (exact where an
-/// exact tokenizer exists) priced as input, from "no output" to "`maxOutputTokens` of output".
+/// exact tokenizer exists, otherwise a calibrated estimate with its range) priced as input, from
+/// "no output" at the low end of the range to "`maxOutputTokens` of output" at its high end.
 ///
 /// For example:
 /// ```swift
@@ -22,6 +23,9 @@ public struct RequestEstimator: Sendable {
         case text(String)
         /// Chat messages: counted with the chat format's per-message and reply-priming tokens.
         case chat([ChatMessage])
+        /// An OpenAI chat request: its messages, and its tool definitions by OpenAI's cookbook rule
+        /// (an estimate).
+        case chatRequest(ChatRequest)
     }
 
     /// The estimate of one request.
@@ -37,8 +41,11 @@ public struct RequestEstimator: Sendable {
 
     /// Counts the prompt's tokens and prices the two ends of the request.
     ///
-    /// - throws: ``ControlError`` `.invalidInput` when no exact tokenizer is known for the model
-    ///   (estimators for other providers are not built yet); ``PricingError`` for unknown models.
+    /// Text for a model without an exact tokenizer (Claude, Gemini, Mistral, local models) is
+    /// counted by ``TokenEstimator``: an estimate whose range prices the two ends.
+    ///
+    /// - throws: ``ControlError`` `.invalidInput` when a chat prompt is given for a model whose chat
+    ///   format is not known (OpenAI's are); ``PricingError`` for unknown models.
     public func estimate(
         prompt: Prompt, model: String, provider: String? = nil, maxOutputTokens: Int? = nil,
         tier: ServiceTier = .standard, at date: Date = Date()
@@ -48,15 +55,21 @@ public struct RequestEstimator: Sendable {
         do {
             switch prompt {
             case .text(let text):
-                let tokenizer = try BPETokenizer(model: model)
-                tokens = .exact(tokenizer.count(text), method: tokenizer.encoding.rawValue)
+                // The name as called when it has an exact encoding, else the catalog's id and provider.
+                let estimator =
+                    TokenEncodingName(model: model) != nil
+                    ? try TokenEstimator(model: model)
+                    : try TokenEstimator(model: resolved.model.id, provider: resolved.model.provider)
+                tokens = estimator.estimate(text)
             case .chat(let messages):
                 tokens = try ChatTokenCounter(model: model).count(messages)
+            case .chatRequest(let request):
+                tokens = try ChatTokenCounter(model: model).count(request.messages, tools: request.tools)
             }
         } catch let error as CostTokensError where error.code == .unknownModel {
             throw ControlError(
                 code: .invalidInput,
-                message: "no exact tokenizer is known for '\(model)' (\(resolved.model.provider)); exact counts exist for OpenAI's cl100k_base and o200k_base models. Estimators for other providers are not built yet: use costctl cost with your own token counts")
+                message: "no chat format is known for '\(model)' (\(resolved.model.provider)); chat requests are counted for OpenAI's chat models. Pass the prompt as plain text instead: it is estimated for any model")
         }
         // a range of input counts prices at its upper end for the maximum, its lower end for the minimum
         let minimum = try engine.cost(Usage(inputTokens: tokens.lower, outputTokens: 0), model: resolved, at: date, tier: tier)

@@ -6,7 +6,8 @@
 /// The count is exact (``TokenEstimate/isExact``) for the families the cookbook lists
 /// (gpt-3.5-turbo, gpt-4, gpt-4o and gpt-4o-mini); for gpt-4.1, gpt-4.5 and gpt-5 the same rule is
 /// applied but OpenAI publishes no check, so the count is an estimate with no published bound.
-/// Tool and function definitions are not counted: OpenAI does not publish how they are rendered.
+/// Tool definitions (``count(_:tools:)``) are counted by the cookbook's `num_tokens_for_tools`
+/// rule, which OpenAI fits on one example: always an estimate.
 ///
 /// For example:
 ///
@@ -23,11 +24,14 @@ public struct ChatTokenCounter: Sendable {
     public var tokenizer: BPETokenizer
     /// The fixed tokens of the model's chat format.
     public var format: ChatMessageFormat
+    /// The fixed tokens of the model's tool rendering, or `nil` when they are not known.
+    public var toolFormat: ChatToolFormat?
 
-    /// Makes a counter from a tokenizer and a format.
-    public init(tokenizer: BPETokenizer, format: ChatMessageFormat) {
+    /// Makes a counter from a tokenizer and the formats.
+    public init(tokenizer: BPETokenizer, format: ChatMessageFormat, toolFormat: ChatToolFormat? = nil) {
         self.tokenizer = tokenizer
         self.format = format
+        self.toolFormat = toolFormat
     }
 
     /// Makes a counter for an OpenAI chat model such as `gpt-4o-2024-08-06` or `openai/gpt-4.1-mini`.
@@ -42,7 +46,7 @@ public struct ChatTokenCounter: Sendable {
                     + "e.g. ChatTokenCounter(tokenizer: tokenizer, format: .standard)"
             )
         }
-        try self.init(tokenizer: BPETokenizer(model: model), format: format)
+        try self.init(tokenizer: BPETokenizer(model: model), format: format, toolFormat: ChatToolFormat(model: model))
     }
 
     /// The tokens of one message: the per-message tokens, its role, content and name, and the
@@ -64,5 +68,60 @@ public struct ChatTokenCounter: Sendable {
             return TokenEstimate(count: total, isExact: false, lower: total, upper: total, method: method)
         }
         return .exact(total, method: method)
+    }
+
+    /// The prompt tokens of `messages` with `tools` defined: the messages as in ``count(_:)-([ChatMessage])``
+    /// plus the tools by the cookbook's `num_tokens_for_tools` rule (each function's `name:description`
+    /// with a final period dropped, each property's `name:type:description` and enum values, and the
+    /// format's fixed tokens).
+    ///
+    /// The result is never exact: OpenAI calls the rule approximate and checks it on one request
+    /// per model. `lower` is the rule's count; `upper` adds the tokens of the schema text the rule
+    /// does not count (nested schemas, defaults, bounds), so flat schemas have no band. With no
+    /// tools this is ``count(_:)-([ChatMessage])``.
+    ///
+    /// For example, the cookbook's weather tool and two messages are 101 tokens on gpt-4o and 105
+    /// on gpt-4, as the API reports.
+    ///
+    /// - throws: ``CostTokensError`` with code ``CostTokensError/Code/unknownModel`` when tools are
+    ///   given and no tool format is known for the model.
+    public func count(_ messages: [ChatMessage], tools: [ChatTool]) throws -> TokenEstimate {
+        let chat = count(messages)
+        guard !tools.isEmpty else { return chat }
+        guard let toolFormat else {
+            throw CostTokensError(
+                code: .unknownModel,
+                message: "no tool format is known for this model; pass one explicitly, "
+                    + "e.g. ChatTokenCounter(tokenizer: tokenizer, format: .standard, toolFormat: .modern)"
+            )
+        }
+        let (ruled, uncounted) = count(tools, format: toolFormat)
+        let method = "openai-tools-\(tokenizer.encoding.rawValue)"
+        let toolEstimate = TokenEstimate(
+            count: ruled, isExact: false, lower: ruled, upper: ruled + uncounted, method: method)
+        return chat.adding(toolEstimate)
+    }
+
+    /// The tools' tokens by the rule, and the tokens of the schema text the rule does not count.
+    func count(_ tools: [ChatTool], format: ChatToolFormat) -> (ruled: Int, uncounted: Int) {
+        func dropFinalPeriod(_ text: String) -> String { text.hasSuffix(".") ? String(text.dropLast()) : text }
+        var total = 0
+        var uncounted = 0
+        for tool in tools {
+            total += format.perFunction
+            total += tokenizer.count("\(tool.name):\(dropFinalPeriod(tool.description))")
+            guard !tool.parameters.isEmpty else { continue }
+            total += format.propertiesStart
+            for parameter in tool.parameters {
+                total += format.perProperty
+                if let values = parameter.enumValues {
+                    total += format.enumStart
+                    for value in values { total += format.perEnumValue + tokenizer.count(value) }
+                }
+                total += tokenizer.count("\(parameter.name):\(parameter.type):\(dropFinalPeriod(parameter.description))")
+                if !parameter.uncountedSchemaText.isEmpty { uncounted += tokenizer.count(parameter.uncountedSchemaText) }
+            }
+        }
+        return (total + format.end, uncounted)
     }
 }

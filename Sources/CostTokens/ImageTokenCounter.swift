@@ -10,8 +10,9 @@ public enum OpenAIImageDetail: String, Sendable, Hashable, CaseIterable {
 
 /// Image input tokens by each vendor's published rule.
 ///
-/// - OpenAI (``openAI(width:height:detail:model:)``): exact; OpenAI publishes the rule and
-///   examples.
+/// - OpenAI (``openAI(width:height:detail:model:)``): exact for 512-px tiles; OpenAI publishes the
+///   rule and examples. Models billed by 32-px patches are exact up to the rounding of the
+///   multiplied count, which OpenAI does not state.
 /// - Anthropic (``anthropic(width:height:)``): an estimate; Anthropic documents
 ///   `tokens ≈ width × height / 750`.
 /// - Gemini (``gemini(width:height:)``): exact for images up to 384 × 384 px (258 tokens); an
@@ -35,6 +36,10 @@ public enum ImageTokenCounter {
     /// For example, with gpt-4o: 1024 × 1024 `high` is 765, 2048 × 4096 `high` is 1105 and
     /// 4096 × 8192 `low` is 85.
     ///
+    /// Models billed by 32-px patches (gpt-4.1-mini, gpt-4.1-nano, o4-mini, gpt-5-mini, gpt-5-nano)
+    /// are counted with ``openAI(width:height:patchRule:)``; OpenAI's patch rule has no `detail`
+    /// variant, so `detail` does not change their count.
+    ///
     /// - throws: ``CostTokensError`` with code ``CostTokensError/Code/invalidImageSize`` for a side
     ///   that is not a positive number of pixels, or ``CostTokensError/Code/unknownModel`` when no
     ///   image rule is known for `model`.
@@ -44,6 +49,9 @@ public enum ImageTokenCounter {
         detail: OpenAIImageDetail,
         model: String
     ) throws -> TokenEstimate {
+        if let patchRule = OpenAIImagePatchRule(model: model) {
+            return try openAI(width: width, height: height, patchRule: patchRule)
+        }
         guard let rule = OpenAIImageTokenRule(model: model) else {
             throw CostTokensError(
                 code: .unknownModel,
@@ -81,6 +89,34 @@ public enum ImageTokenCounter {
         case .auto:
             return TokenEstimate(count: high, isExact: false, lower: low, upper: highUpper, method: method)
         }
+    }
+
+    /// The tokens of an image under OpenAI's patch rule: the patches (see ``OpenAIImagePatchRule``)
+    /// times the model's multiplier.
+    ///
+    /// OpenAI does not say how the product is rounded to whole tokens, so a product that is not a
+    /// whole number is an estimate from rounding down (`lower`) to rounding up (`count`, `upper`);
+    /// a rule with a second published multiplier takes its product, rounded down, as `lower`; a
+    /// scaled image whose patch count depends on floating-point rounding (see
+    /// ``OpenAIImagePatchRule``) has the larger count as `upper`.
+    ///
+    /// For example, with gpt-4.1-mini (1.62): 1024 × 1024 is 1024 patches, 1659 tokens (1658...1659);
+    /// 1800 × 2400 is scaled to 1056 × 1408, 1452 patches, 2353 tokens (2352...2353).
+    ///
+    /// - throws: ``CostTokensError`` with code ``CostTokensError/Code/invalidImageSize``.
+    public static func openAI(width: Int, height: Int, patchRule: OpenAIImagePatchRule) throws -> TokenEstimate {
+        try CostTokensError.checkImageSize(width: width, height: height)
+        let patches = OpenAIImagePatchRule.patches(width: width, height: height)
+        let product = patches.count * patchRule.multiplierPerMille
+        let down = product / 1000
+        let up = (product + 999) / 1000
+        let upper = (patches.upper * patchRule.multiplierPerMille + 999) / 1000
+        let lower = min(down, patchRule.lowerMultiplierPerMille.map { patches.count * $0 / 1000 } ?? down)
+        let method = "openai-image-patches"
+        guard lower == upper else {
+            return TokenEstimate(count: up, isExact: false, lower: lower, upper: upper, method: method)
+        }
+        return .exact(up, method: method)
     }
 
     // MARK: - Anthropic

@@ -7,7 +7,8 @@
 /// approximate, or by a rule applied to models the vendor does not list, are estimates:
 /// `isExact` is `false` and `lower...upper` is the range the documentation justifies. When the
 /// vendor publishes no bound at all, the estimate says so by `lower == count == upper` with
-/// `isExact == false`; no error band is made up.
+/// `isExact == false`; no error band is made up. Counts for models without a public tokenizer
+/// (``TokenEstimator``) are estimates whose range is the band measured on held-out text.
 ///
 /// For example:
 ///

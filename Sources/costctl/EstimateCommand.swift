@@ -7,14 +7,20 @@ struct EstimateCommand: AsyncParsableCommand {
         commandName: "estimate",
         abstract: "Tokens and the cost range of a request before it is sent.",
         discussion: """
-            Counts the prompt's tokens exactly (OpenAI models: cl100k_base, o200k_base) and prices the
-            request with no output (the minimum) and with --max-output tokens of output (the maximum).
-            With --chat the file is a JSON array of messages [{"role": "user", "content": "…", "name": "…"}]
-            and OpenAI's per-message and reply-priming tokens are counted.
+            Counts the prompt's tokens exactly for OpenAI models (cl100k_base, o200k_base) and gpt-oss;
+            for other models (Claude, Gemini, Mistral, local models) the count is a calibrated estimate
+            with a range. Prices the request with no output at the low end of the range (the minimum)
+            and with --max-output tokens of output at its high end (the maximum).
+
+            With --chat the file is an OpenAI chat request body {"messages": [...], "tools": [...]}
+            (or a bare JSON array of messages [{"role": "user", "content": "…", "name": "…"}]):
+            OpenAI's per-message and reply-priming tokens are counted, and function tools by the
+            rule of OpenAI's cookbook, which OpenAI calls approximate (so the count is an estimate).
 
             Examples:
               costctl estimate --model gpt-4o --prompt prompt.txt --max-output 800
-              costctl estimate --model gpt-4.1-mini --prompt messages.json --chat --max-output 2000 --json
+              costctl estimate --model gpt-4.1-mini --prompt request.json --chat --max-output 2000 --json
+              costctl estimate --model claude-sonnet-4-5 --prompt prompt.txt --max-output 1000
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -28,7 +34,7 @@ struct EstimateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The prompt: a UTF-8 text file, or '-' for standard input.", valueName: "file"))
     var prompt: String
 
-    @Flag(help: "The prompt file is a JSON array of chat messages.")
+    @Flag(help: "The prompt file is an OpenAI chat request body (messages and tools) or a JSON array of messages.")
     var chat = false
 
     @Option(name: .customLong("max-output"), help: ArgumentHelp("The request's output limit (max_tokens): the upper end of the range.", valueName: "n"))
@@ -75,15 +81,10 @@ struct EstimateCommand: AsyncParsableCommand {
         }
         let input: RequestEstimator.Prompt
         if chat {
-            struct Message: Decodable {
-                var role: String
-                var content: String
-                var name: String?
-            }
             do {
-                input = .chat(try JSONDecoder().decode([Message].self, from: data).map { ChatMessage(role: $0.role, content: $0.content, name: $0.name) })
-            } catch {
-                throw ControlError(code: .invalidInput, message: "--chat: \(prompt) is not a JSON array of {\"role\", \"content\"[, \"name\"]} messages")
+                input = .chatRequest(try ChatRequest(json: data))
+            } catch let error as CostTokensError {
+                throw ControlError(code: .invalidInput, message: "--chat: \(prompt): \(error.message)")
             }
         } else {
             input = .text(text)
@@ -97,7 +98,7 @@ struct EstimateCommand: AsyncParsableCommand {
             maxUSD: e.maximum?.total.decimalString, priced: e.minimum.isPriced, unpricedReason: e.minimum.unpricedReason)
         if global.json { return try Output.json(report) }
         Output.line("Model   \(e.minimum.model) (\(e.minimum.model.source)), \(tier) tier")
-        Output.line("Input   \(Output.count(e.inputTokens.count)) tokens" + (e.inputTokens.isExact ? " (exact, \(e.inputTokens.method))" : " (estimate \(Output.count(e.inputTokens.lower))–\(Output.count(e.inputTokens.upper)), \(e.inputTokens.method))"))
+        Output.line("Input   \(Output.count(e.inputTokens.count)) tokens" + (e.inputTokens.isExact ? " (exact, \(e.inputTokens.method))" : " (estimate \(Output.count(e.inputTokens.lower))–\(Output.count(e.inputTokens.upper)), \(e.inputTokens.method); not exact)"))
         guard e.minimum.isPriced else {
             Output.line("Cost    unpriced: \(e.minimum.unpricedReason ?? "no price")")
             return

@@ -77,10 +77,10 @@ struct ImageTokenCounterTests {
         }
     }
 
-    @Test("unknown image models are an error")
-    func openAIUnknown() {
+    @Test("unknown image models are an error", arguments: ["gpt-4", "gpt-3.5-turbo", "claude-sonnet-4", "o3-pro-x"])
+    func openAIUnknown(model: String) {
         #expect {
-            _ = try ImageTokenCounter.openAI(width: 10, height: 10, detail: .low, model: "gpt-4.1-mini")
+            _ = try ImageTokenCounter.openAI(width: 10, height: 10, detail: .low, model: model)
         } throws: { error in
             (error as? CostTokensError)?.code == .unknownModel
         }

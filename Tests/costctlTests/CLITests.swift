@@ -229,17 +229,53 @@ struct TokensCLITests {
         #expect((json["files"] as? [[String: Any]])?.count == 2)
     }
 
-    @Test("models without an exact tokenizer and invalid UTF-8 are refused clearly")
+    @Test("models without a public tokenizer get an estimate with its range, said to be one")
+    func estimates() throws {
+        let cli = try CLI()
+        let file = cli.home.appendingPathComponent("p.txt")
+        try Data(String(repeating: "Estimates must say what they are. ", count: 20).utf8).write(to: file)
+        for (model, estimator) in [("claude-sonnet-4-5", "claude-estimate"), ("gemini-2.5-pro", "gemini-estimate")] {
+            let human = try cli.run(["tokens", "--model", model, file.path])
+            #expect(human.status == 0, "\(human.stderr)")
+            #expect(human.stdout.contains("(estimate, range "))
+            #expect(human.stdout.contains("\(estimator); not exact)"))
+            #expect(human.stdout.contains("calibrated against"))
+            let j = try cli.run(["tokens", "--model", model, file.path, "--json"])
+            #expect(j.status == 0)
+            let json = try j.json()
+            let tokens = try #require(json["tokens"] as? Int)
+            let lower = try #require(json["lower"] as? Int)
+            let upper = try #require(json["upper"] as? Int)
+            #expect(json["exact"] as? Bool == false)
+            #expect(json["estimator"] as? String == estimator)
+            #expect(json["encoding"] == nil)
+            #expect(lower < tokens && tokens < upper)
+        }
+        // Several files: a table with a range per file and in total.
+        let table = try cli.run(["tokens", "--model", "mistral-large-latest", file.path, file.path])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("Total (mistral-tekken-estimate, estimate)"))
+        // gpt-oss counts exactly (o200k_harmony is o200k_base for text).
+        let oss = try cli.run(["tokens", "--model", "gpt-oss:20b", "--json"], stdin: "hello world")
+        #expect(try oss.json()["exact"] as? Bool == true)
+        #expect(try oss.json()["tokens"] as? Int == 2)
+        #expect(try oss.json()["estimator"] as? String == "o200k_base")
+    }
+
+    @Test("ids of an estimate and invalid UTF-8 are refused clearly")
     func refusals() throws {
         let cli = try CLI()
-        let unknown = try cli.run(["tokens", "--model", "claude-3-opus"], stdin: "x")
-        #expect(unknown.status == 2)
-        #expect(unknown.stderr.contains("no exact tokenizer"))
+        let ids = try cli.run(["tokens", "--model", "claude-3-opus", "--ids"], stdin: "x")
+        #expect(ids.status == 2)
+        #expect(ids.stderr.contains("--ids needs an exact encoding"))
         let bad = cli.home.appendingPathComponent("bad.txt")
         try Data([0x61, 0xFF, 0xFE]).write(to: bad)
         let r = try cli.run(["tokens", "--model", "gpt-4o", bad.path])
         #expect(r.status == 1)
         #expect(r.stderr.contains("byte offset 1"))
+        let estimated = try cli.run(["tokens", "--model", "claude-3-opus", bad.path])
+        #expect(estimated.status == 1)
+        #expect(estimated.stderr.contains("byte offset 1"))
     }
 }
 
@@ -264,12 +300,65 @@ struct EstimateCLITests {
         #expect(try chat.json()["method"] as? String == "openai-chat-o200k_base")
     }
 
-    @Test("models without an exact tokenizer are refused, not guessed")
+    @Test("Claude: estimated tokens, and the cost range priced at both ends of the band")
+    func claude() throws {
+        let cli = try CLI()
+        let prompt = String(repeating: "Summarise the quarterly spend by team. ", count: 30)
+        let r = try cli.run(
+            ["estimate", "--model", "claude-sonnet-4-5", "--prompt", "-", "--max-output", "1000", "--json"], stdin: prompt)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try r.json()
+        #expect(json["exact"] as? Bool == false)
+        #expect(json["method"] as? String == "claude-estimate")
+        let lower = try #require(json["input_tokens_lower"] as? Int)
+        let tokens = try #require(json["input_tokens"] as? Int)
+        let upper = try #require(json["input_tokens_upper"] as? Int)
+        #expect(lower < tokens && tokens < upper)
+        // claude-sonnet-4-5: $3 per million input tokens, $15 per million output tokens.
+        let minUSD = try #require(json["min_usd"] as? String)
+        let maxUSD = try #require(json["max_usd"] as? String)
+        let low = try #require(Decimal(string: minUSD))
+        let high = try #require(Decimal(string: maxUSD))
+        #expect(low == Decimal(lower) * Decimal(string: "0.000003")!)
+        #expect(high == Decimal(upper) * Decimal(string: "0.000003")! + 1000 * Decimal(string: "0.000015")!)
+        let human = try cli.run(["estimate", "--model", "claude-sonnet-4-5", "--prompt", "-"], stdin: prompt)
+        #expect(human.stdout.contains("claude-estimate; not exact)"))
+    }
+
+    @Test("an OpenAI request body with tools is counted by the cookbook's rule")
+    func tools() throws {
+        let cli = try CLI()
+        let body = cli.home.appendingPathComponent("request.json")
+        try Data(
+            #"""
+            {"model": "gpt-4o",
+             "messages": [
+               {"role": "system", "content": "You are a helpful assistant that can answer to questions about the weather."},
+               {"role": "user", "content": "What's the weather like in San Francisco?"}],
+             "tools": [{"type": "function", "function": {"name": "get_current_weather",
+               "description": "Get the current weather in a given location",
+               "parameters": {"type": "object", "properties": {
+                 "location": {"type": "string", "description": "The city and state, e.g. San Francisco, CA"},
+                 "unit": {"type": "string", "description": "The unit of temperature to return", "enum": ["celsius", "fahrenheit"]}},
+                 "required": ["location"]}}}]}
+            """#.utf8
+        ).write(to: body)
+        let r = try cli.run(["estimate", "--model", "gpt-4o", "--prompt", body.path, "--chat", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try r.json()
+        #expect(json["input_tokens"] as? Int == 101)  // the API's prompt_tokens in OpenAI's cookbook
+        #expect(json["exact"] as? Bool == false)
+        #expect(json["method"] as? String == "openai-chat-o200k_base+openai-tools-o200k_base")
+    }
+
+    @Test("bad chat input and chat prompts for models without a chat format are refused")
     func refused() throws {
-        let r = try CLI().run(["estimate", "--model", "claude-sonnet-4-20250514", "--prompt", "-"], stdin: "hello")
-        #expect(r.status == 2)
-        #expect(r.stderr.contains("no exact tokenizer"))
         let bad = try CLI().run(["estimate", "--model", "gpt-4o", "--prompt", "-", "--chat"], stdin: "not json")
         #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--chat"))
+        let claudeChat = try CLI().run(
+            ["estimate", "--model", "claude-sonnet-4-5", "--prompt", "-", "--chat"], stdin: #"[{"role": "user", "content": "hi"}]"#)
+        #expect(claudeChat.status == 2)
+        #expect(claudeChat.stderr.contains("no chat format is known"))
     }
 }

@@ -1,7 +1,8 @@
 // Measures CostTokens throughput on a corpus file:
-//   tokens-benchmark CORPUS [--repeat N] [--only cl100k_base|o200k_base]
+//   tokens-benchmark CORPUS [--repeat N] [--only cl100k_base|o200k_base|estimators]
 // Single-thread encode and count over the whole corpus (one string), count over many small
-// documents (the corpus split into ~1 KiB pieces at line ends), and count(batch:) on all cores.
+// documents (the corpus split into ~1 KiB pieces at line ends), and count(batch:) on all cores;
+// then the calibrated estimators (TokenEstimator for Claude and Gemini) on one thread.
 // Each figure is the best of N runs (default 3). Lines starting with "RESULT" are for compare.sh.
 
 import CostTokens
@@ -67,11 +68,15 @@ func padded(_ text: String, _ width: Int) -> String {
 }
 
 func report(_ name: String, _ encoding: TokenEncodingName, _ seconds: Double, _ tokens: Int) {
+    report(name, label: encoding.rawValue, seconds, tokens)
+}
+
+func report(_ name: String, label: String, _ seconds: Double, _ tokens: Int) {
     let mbps = megabytes / seconds
     let tps = Double(tokens) / seconds
-    print(padded(name, 30) + padded(encoding.rawValue, 13)
+    print(padded(name, 32) + padded(label, 16)
         + String(format: "%8.2f MB/s %12.0f tokens/s  (%d tokens, %.3f s)", mbps, tps, tokens, seconds))
-    print("RESULT \(name.replacingOccurrences(of: " ", with: "_")) \(encoding.rawValue) "
+    print("RESULT \(name.replacingOccurrences(of: " ", with: "_")) \(label) "
         + String(format: "%.4f %.1f %d", mbps, tps, tokens))
 }
 
@@ -89,7 +94,7 @@ for encoding in TokenEncodingName.allCases where only == nil || only == encoding
         exit(1)
     }
     _ = tokenizer.count("warm up")
-    print(padded("load (first use)", 30) + padded(encoding.rawValue, 13)
+    print(padded("load (first use)", 32) + padded(encoding.rawValue, 16)
         + String(format: "%8.1f ms", (now() - loadStart) * 1000))
     print("IDS \(encoding.rawValue) \(checksum(tokenizer.encode(corpus)))")
 
@@ -107,4 +112,16 @@ for encoding in TokenEncodingName.allCases where only == nil || only == encoding
     report("count(batch:) all cores", encoding, batch.seconds, batch.value)
     let encodeBatch = best(runs) { tokenizer.encode(batch: smallDocuments).reduce(0) { $0 + $1.count } }
     report("encode(batch:) all cores", encoding, encodeBatch.seconds, encodeBatch.value)
+}
+
+// The calibrated estimators: o200k_base counts of each script run plus a scan of the text.
+for model in ["claude-sonnet-4-5", "gemini-2.5-pro"] where only == nil || only == "estimators" {
+    guard let estimator = try? TokenEstimator(model: model) else {
+        print("error: cannot load the estimator for \(model)")
+        exit(1)
+    }
+    let whole = best(runs) { estimator.estimate(corpus).count }
+    report("estimate (1 thread)", label: estimator.method, whole.seconds, whole.value)
+    let small = best(runs) { smallDocuments.reduce(0) { $0 + estimator.estimate($1).count } }
+    report("estimate small docs (1 thread)", label: estimator.method, small.seconds, small.value)
 }
