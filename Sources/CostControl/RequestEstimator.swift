@@ -28,6 +28,18 @@ public struct RequestEstimator: Sendable {
         case chatRequest(ChatRequest)
     }
 
+    /// Something sent beside the prompt, counted by its provider's published rule.
+    public enum Attachment: Sendable, Hashable {
+        /// An image of `width` × `height` pixels (`detail` is OpenAI's; other providers ignore it).
+        case image(width: Int, height: Int, detail: OpenAIImageDetail)
+        /// Audio of this many seconds (Gemini's 32 tokens per second).
+        case audio(seconds: Double)
+        /// Video of this many seconds (Gemini's rule).
+        case video(seconds: Double)
+        /// A PDF of this many pages (Gemini's 258 per page; Anthropic's 1,500–3,000 per page).
+        case pdf(pages: Int)
+    }
+
     /// The estimate of one request.
     public struct Estimate: Sendable {
         /// The prompt's input tokens, with whether the count is exact and how it was made.
@@ -47,11 +59,11 @@ public struct RequestEstimator: Sendable {
     /// - throws: ``ControlError`` `.invalidInput` when a chat prompt is given for a model whose chat
     ///   format is not known (OpenAI's are); ``PricingError`` for unknown models.
     public func estimate(
-        prompt: Prompt, model: String, provider: String? = nil, maxOutputTokens: Int? = nil,
-        tier: ServiceTier = .standard, at date: Date = Date()
+        prompt: Prompt, model: String, provider: String? = nil, attachments: [Attachment] = [],
+        maxOutputTokens: Int? = nil, tier: ServiceTier = .standard, at date: Date = Date()
     ) throws -> Estimate {
         let resolved = try engine.catalog.resolve(model: model, provider: provider)
-        let tokens: TokenEstimate
+        var tokens: TokenEstimate
         do {
             switch prompt {
             case .text(let text):
@@ -71,11 +83,62 @@ public struct RequestEstimator: Sendable {
                 code: .invalidInput,
                 message: "no chat format is known for '\(model)' (\(resolved.model.provider)); chat requests are counted for OpenAI's chat models. Pass the prompt as plain text instead: it is estimated for any model")
         }
+        for attachment in attachments {
+            tokens = tokens.adding(try count(attachment, model: model, resolved: resolved))
+        }
         // a range of input counts prices at its upper end for the maximum, its lower end for the minimum
         let minimum = try engine.cost(Usage(inputTokens: tokens.lower, outputTokens: 0), model: resolved, at: date, tier: tier)
         let maximum = try maxOutputTokens.map {
             try engine.cost(Usage(inputTokens: tokens.upper, outputTokens: $0), model: resolved, at: date, tier: tier)
         }
         return Estimate(inputTokens: tokens, minimum: minimum, maximum: maximum, maxOutputTokens: maxOutputTokens)
+    }
+
+    /// The family whose media rules apply: by the model's name, then by its catalog provider.
+    enum MediaFamily: String {
+        case openAI = "OpenAI", anthropic = "Anthropic", gemini = "Gemini"
+    }
+
+    static func mediaFamily(model: String, resolved: ResolvedModel) -> MediaFamily? {
+        let id = resolved.model.id.lowercased()
+        let provider = resolved.model.provider.lowercased()
+        if id.contains("claude") || provider == "anthropic" { return .anthropic }
+        if id.contains("gemini") || provider == "google" || provider.hasPrefix("google") { return .gemini }
+        if TokenEncodingName(model: model) != nil || provider == "openai" || provider == "azure" { return .openAI }
+        return nil
+    }
+
+    /// One attachment's tokens under the rule of the model's provider.
+    ///
+    /// - throws: ``ControlError`` `.invalidInput` when the provider publishes no rule for it;
+    ///   ``CostTokensError`` for sizes that are not valid.
+    func count(_ attachment: Attachment, model: String, resolved: ResolvedModel) throws -> TokenEstimate {
+        let family = RequestEstimator.mediaFamily(model: model, resolved: resolved)
+        func noRule(_ what: String) -> ControlError {
+            let who = family.map { "\($0.rawValue) publishes" } ?? "no provider rule is known to costctl for '\(resolved.model.id)': there is"
+            return ControlError(
+                code: .invalidInput,
+                message: "\(who) no token rule for \(what); count it with the provider's own token-counting endpoint, or leave it out of the estimate")
+        }
+        switch (attachment, family) {
+        case (.image(let width, let height, let detail), .openAI?):
+            return try ImageTokenCounter.openAI(width: width, height: height, detail: detail, model: model)
+        case (.image(let width, let height, _), .anthropic?):
+            return try ImageTokenCounter.anthropic(width: width, height: height)
+        case (.image(let width, let height, _), .gemini?):
+            return try ImageTokenCounter.gemini(width: width, height: height)
+        case (.audio(let seconds), .gemini?):
+            return try MediaTokenCounter.geminiAudio(seconds: seconds)
+        case (.video(let seconds), .gemini?):
+            return try MediaTokenCounter.geminiVideo(seconds: seconds)
+        case (.pdf(let pages), .gemini?):
+            return try MediaTokenCounter.geminiDocument(pages: pages)
+        case (.pdf(let pages), .anthropic?):
+            return try MediaTokenCounter.anthropicDocument(pages: pages)
+        case (.image, _): throw noRule("images")
+        case (.audio, _): throw noRule("audio input")
+        case (.video, _): throw noRule("video input")
+        case (.pdf, _): throw noRule("PDF pages")
+        }
     }
 }

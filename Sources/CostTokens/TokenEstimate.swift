@@ -53,7 +53,7 @@ public struct TokenEstimate: Sendable, Hashable, CustomStringConvertible {
             isExact: isExact && other.isExact,
             lower: lower + other.lower,
             upper: upper + other.upper,
-            method: method == other.method ? method : "\(method)+\(other.method)"
+            method: method.split(separator: "+").contains(Substring(other.method)) ? method : "\(method)+\(other.method)"
         )
     }
 

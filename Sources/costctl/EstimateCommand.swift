@@ -21,6 +21,13 @@ struct EstimateCommand: AsyncParsableCommand {
               costctl estimate --model gpt-4o --prompt prompt.txt --max-output 800
               costctl estimate --model gpt-4.1-mini --prompt request.json --chat --max-output 2000 --json
               costctl estimate --model claude-sonnet-4-5 --prompt prompt.txt --max-output 1000
+              costctl estimate --model gpt-4o --prompt q.txt --image 1024x768 --image 512x512:low
+              costctl estimate --model gemini-2.5-pro --prompt q.txt --audio-seconds 90 --pdf-pages 12
+
+            Attachments are counted by the provider's published rule: images (OpenAI tiles or
+            patches, Anthropic's area rule, Gemini's 258-token tiles), Gemini audio (32 tokens per
+            second) and video, PDF pages (Gemini 258 per page; Anthropic 1,500–3,000 per page). A
+            provider with no published rule for an attachment is an error, not a guess.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -43,9 +50,46 @@ struct EstimateCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Service tier.", valueName: "tier"))
     var tier: ServiceTier = .standard
 
+    @Option(help: ArgumentHelp("An image sent with the prompt, WIDTHxHEIGHT[:low|high|auto] (detail: OpenAI's); repeatable.", valueName: "size"))
+    var image: [String] = []
+
+    @Option(name: .customLong("audio-seconds"), help: ArgumentHelp("Seconds of audio sent with the prompt.", valueName: "s"))
+    var audioSeconds: Double?
+
+    @Option(name: .customLong("video-seconds"), help: ArgumentHelp("Seconds of video sent with the prompt.", valueName: "s"))
+    var videoSeconds: Double?
+
+    @Option(name: .customLong("pdf-pages"), help: ArgumentHelp("Pages of a PDF sent with the prompt.", valueName: "n"))
+    var pdfPages: Int?
+
+    /// The attachments the options name.
+    func attachments() throws -> [RequestEstimator.Attachment] {
+        var result: [RequestEstimator.Attachment] = []
+        for spec in image {
+            let parts = spec.lowercased().split(separator: ":", maxSplits: 1)
+            let size = parts.first.map { $0.split(separator: "x") } ?? []
+            guard size.count == 2, let width = Int(size[0]), let height = Int(size[1]) else {
+                throw ValidationError("--image '\(spec)' is not WIDTHxHEIGHT[:detail] (example: --image 1024x768:high)")
+            }
+            var detail = OpenAIImageDetail.auto
+            if parts.count == 2 {
+                guard let d = OpenAIImageDetail(rawValue: String(parts[1])) else {
+                    throw ValidationError("--image '\(spec)': detail must be low, high or auto")
+                }
+                detail = d
+            }
+            result.append(.image(width: width, height: height, detail: detail))
+        }
+        if let audioSeconds { result.append(.audio(seconds: audioSeconds)) }
+        if let videoSeconds { result.append(.video(seconds: videoSeconds)) }
+        if let pdfPages { result.append(.pdf(pages: pdfPages)) }
+        return result
+    }
+
     func validate() throws {
         if let maxOutput, maxOutput < 0 { throw ValidationError("--max-output must be 0 or more (got \(maxOutput))") }
         if prompt != "-", !FileManager.default.fileExists(atPath: prompt) { throw ValidationError("--prompt \(prompt): no such file") }
+        _ = try attachments()
     }
 
     struct Report: Encodable {
@@ -90,7 +134,8 @@ struct EstimateCommand: AsyncParsableCommand {
             input = .text(text)
         }
         let estimator = RequestEstimator(engine: CostEngine(catalog: try global.catalog()))
-        let e = try estimator.estimate(prompt: input, model: model, provider: provider, maxOutputTokens: maxOutput, tier: tier)
+        let e = try estimator.estimate(
+            prompt: input, model: model, provider: provider, attachments: try attachments(), maxOutputTokens: maxOutput, tier: tier)
         let report = Report(
             provider: e.minimum.model.provider, model: e.minimum.model.model, inputTokens: e.inputTokens.count,
             inputTokensLower: e.inputTokens.lower, inputTokensUpper: e.inputTokens.upper, exact: e.inputTokens.isExact,

@@ -325,6 +325,40 @@ struct EstimateCLITests {
         #expect(human.stdout.contains("claude-estimate; not exact)"))
     }
 
+    @Test("attachments by the provider's rule: images, Gemini audio and PDF pages, Anthropic PDF pages; no guesses")
+    func attachments() throws {
+        let cli = try CLI()
+        // "hello world" is 2 tokens in o200k_base; a 512×512 image at low detail is 85 (gpt-4o's base).
+        let openai = try cli.run(
+            ["estimate", "--model", "gpt-4o", "--prompt", "-", "--image", "512x512:low", "--json"], stdin: "hello world")
+        #expect(openai.status == 0, "\(openai.stderr)")
+        let o = try openai.json()
+        #expect(o["input_tokens"] as? Int == 87 && o["exact"] as? Bool == true)
+        #expect(o["method"] as? String == "o200k_base+openai-image-tiles")
+        // Gemini: 90 s of audio is 2,880 tokens, 4 PDF pages 1,032: added to the text's estimate
+        let gemini = try cli.run(
+            ["estimate", "--model", "gemini-2.5-pro", "--prompt", "-", "--audio-seconds", "90", "--pdf-pages", "4", "--json"],
+            stdin: "hello world")
+        #expect(gemini.status == 0, "\(gemini.stderr)")
+        let textOnly = try cli.run(["estimate", "--model", "gemini-2.5-pro", "--prompt", "-", "--json"], stdin: "hello world")
+        let g = try gemini.json()
+        let t = try textOnly.json()
+        #expect((g["input_tokens"] as? Int) == (t["input_tokens"] as? Int).map { $0 + 2_880 + 1_032 })
+        #expect((g["input_tokens_upper"] as? Int) == (t["input_tokens_upper"] as? Int).map { $0 + 2_880 + 1_032 })
+        // Anthropic: 2 PDF pages are 3,000 to 6,000 tokens
+        let claude = try cli.run(
+            ["estimate", "--model", "claude-sonnet-4-5", "--prompt", "-", "--pdf-pages", "2", "--json"], stdin: "hello world")
+        let c = try claude.json()
+        let cText = try cli.run(["estimate", "--model", "claude-sonnet-4-5", "--prompt", "-", "--json"], stdin: "hello world").json()
+        #expect((c["input_tokens_lower"] as? Int) == (cText["input_tokens_lower"] as? Int).map { $0 + 3_000 })
+        #expect((c["input_tokens_upper"] as? Int) == (cText["input_tokens_upper"] as? Int).map { $0 + 6_000 })
+        // no published rule: an error that says so, not a guess
+        let audio = try cli.run(["estimate", "--model", "gpt-4o", "--prompt", "-", "--audio-seconds", "5"], stdin: "hi")
+        #expect(audio.status == 2 && audio.stderr.contains("OpenAI publishes no token rule for audio input"))
+        let bad = try cli.run(["estimate", "--model", "gpt-4o", "--prompt", "-", "--image", "10by10"], stdin: "hi")
+        #expect(bad.status == 2 && bad.stderr.contains("WIDTHxHEIGHT"))
+    }
+
     @Test("an OpenAI request body with tools is counted by the cookbook's rule")
     func tools() throws {
         let cli = try CLI()
