@@ -74,7 +74,7 @@ public struct RequestEstimator: Sendable {
                     : try TokenEstimator(model: resolved.model.id, provider: resolved.model.provider)
                 tokens = estimator.estimate(text)
             case .chat(let messages):
-                tokens = try ChatTokenCounter(model: model).count(messages)
+                tokens = try ChatTokenCounter(model: model).count(messages, tools: [])
             case .chatRequest(let request):
                 tokens = try ChatTokenCounter(model: model).count(request.messages, tools: request.tools)
             }

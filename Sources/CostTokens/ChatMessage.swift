@@ -15,6 +15,12 @@ public struct ChatMessage: Sendable, Hashable {
     public var content: String
     /// The participant's name, if given; it is counted as text plus the format's name overhead.
     public var name: String?
+    /// When the content came as a list of parts: the text parts, one by one (``content`` is then
+    /// their concatenation). OpenAI does not document how parts are joined, so a count with parts is
+    /// an estimate between the two readings.
+    public var textParts: [String]?
+    /// Image parts, counted by the model's image rule (a size range when the size is unknown).
+    public var images: [ChatImage] = []
 
     /// Makes a message.
     public init(role: String, content: String, name: String? = nil) {

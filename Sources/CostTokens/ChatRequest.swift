@@ -27,8 +27,8 @@ public struct ChatRequest: Sendable, Hashable {
     /// Reads a request body or a bare array of messages.
     ///
     /// - throws: ``CostTokensError`` with code ``CostTokensError/Code/invalidRequest`` when the JSON
-    ///   is not one of those shapes, a message has no `role`, or a content is not text (image and
-    ///   audio parts are counted with ``ImageTokenCounter``, not here).
+    ///   is not one of those shapes, a message has no `role`, or a content part is neither text nor
+    ///   an image (OpenAI publishes no rule for audio and file parts).
     public init(json data: Data) throws {
         let root: Any
         do {
@@ -72,15 +72,23 @@ public struct ChatRequest: Sendable, Hashable {
                 throw CostTokensError.invalidRequest("messages[\(index)] has no \"role\"")
             }
             let content: String
+            var parts: (texts: [String], images: [ChatImage])?
             switch message["content"] {
             case let text as String: content = text
             case nil, is NSNull: content = ""
+            case let list as [Any]:
+                parts = try Self.parts(list, message: index)
+                content = parts?.texts.joined() ?? ""
             default:
                 throw CostTokensError.invalidRequest(
-                    "messages[\(index)].content is not a string; only text content is counted "
-                        + "(count images with ImageTokenCounter and add them)")
+                    "messages[\(index)].content is neither text nor a list of parts")
             }
-            return ChatMessage(role: role, content: content, name: message["name"] as? String)
+            var chat = ChatMessage(role: role, content: content, name: message["name"] as? String)
+            if let parts {
+                chat.textParts = parts.texts
+                chat.images = parts.images
+            }
+            return chat
         }
     }
 

@@ -26,6 +26,8 @@ public struct ChatTokenCounter: Sendable {
     public var format: ChatMessageFormat
     /// The fixed tokens of the model's tool rendering, or `nil` when they are not known.
     public var toolFormat: ChatToolFormat?
+    /// The model whose image rule counts image parts (set by ``init(model:)``).
+    public var imageModel: String?
 
     /// Makes a counter from a tokenizer and the formats.
     public init(tokenizer: BPETokenizer, format: ChatMessageFormat, toolFormat: ChatToolFormat? = nil) {
@@ -47,6 +49,7 @@ public struct ChatTokenCounter: Sendable {
             )
         }
         try self.init(tokenizer: BPETokenizer(model: model), format: format, toolFormat: ChatToolFormat(model: model))
+        imageModel = model
     }
 
     /// The tokens of one message: the per-message tokens, its role, content and name, and the
@@ -64,10 +67,45 @@ public struct ChatTokenCounter: Sendable {
     public func count(_ messages: [ChatMessage]) -> TokenEstimate {
         let total = messages.reduce(format.replyPrimingTokens) { $0 + count($1) }
         let method = "openai-chat-\(tokenizer.encoding.rawValue)"
-        guard format.isPublished else {
-            return TokenEstimate(count: total, isExact: false, lower: total, upper: total, method: method)
+        // text parts: counted joined (the count) and one by one; OpenAI does not say which it does
+        var lower = total
+        var upper = total
+        for message in messages {
+            guard let parts = message.textParts, parts.count > 1 else { continue }
+            let separate = parts.reduce(0) { $0 + tokenizer.count($1) }
+            let joined = tokenizer.count(message.content)
+            lower += min(0, separate - joined)
+            upper += max(0, separate - joined)
+        }
+        let hasParts = messages.contains { $0.textParts != nil }
+        guard format.isPublished, !hasParts else {
+            return TokenEstimate(count: total, isExact: false, lower: lower, upper: upper, method: method)
         }
         return .exact(total, method: method)
+    }
+
+    /// The tokens of the messages' image parts by ``imageModel``'s rule; an image of unknown size
+    /// (by URL) counts as the range of its detail level over every size.
+    ///
+    /// - throws: ``CostTokensError`` `.unknownModel` when images are given and no image rule is known.
+    public func countImages(_ messages: [ChatMessage]) throws -> TokenEstimate? {
+        let images = messages.flatMap(\.images)
+        guard !images.isEmpty else { return nil }
+        guard let model = imageModel else {
+            throw CostTokensError(
+                code: .unknownModel, message: "image parts need a model's image rule; make the counter with ChatTokenCounter(model:)")
+        }
+        var total: TokenEstimate?
+        for image in images {
+            let one: TokenEstimate
+            if let width = image.width, let height = image.height {
+                one = try ImageTokenCounter.openAI(width: width, height: height, detail: image.detail, model: model)
+            } else {
+                one = try ImageTokenCounter.openAIUnknownSize(detail: image.detail, model: model)
+            }
+            total = total.map { $0.adding(one) } ?? one
+        }
+        return total
     }
 
     /// The prompt tokens of `messages` with `tools` defined: the messages as in ``count(_:)-([ChatMessage])``
@@ -86,7 +124,8 @@ public struct ChatTokenCounter: Sendable {
     /// - throws: ``CostTokensError`` with code ``CostTokensError/Code/unknownModel`` when tools are
     ///   given and no tool format is known for the model.
     public func count(_ messages: [ChatMessage], tools: [ChatTool]) throws -> TokenEstimate {
-        let chat = count(messages)
+        var chat = count(messages)
+        if let images = try countImages(messages) { chat = chat.adding(images) }
         guard !tools.isEmpty else { return chat }
         guard let toolFormat else {
             throw CostTokensError(

@@ -135,6 +135,26 @@ public enum ImageTokenCounter {
     /// high end of the range for an image scaled down by the area limit.
     static let anthropicLargestUnscaledArea = 784 * 1568
 
+    /// An OpenAI image whose size is not known (an image by URL): the range of `detail`'s count over
+    /// every size up to 4,096 px a side, in steps of 64 px; the count is the upper end, as a
+    /// reservation wants.
+    ///
+    /// - throws: ``CostTokensError`` `.unknownModel` when no image rule is known for `model`.
+    public static func openAIUnknownSize(detail: OpenAIImageDetail, model: String) throws -> TokenEstimate {
+        var lower = Int.max
+        var upper = 0
+        var method = ""
+        for width in stride(from: 64, through: 4_096, by: 64) {
+            for height in stride(from: 64, through: 4_096, by: 64) {
+                let e = try openAI(width: width, height: height, detail: detail, model: model)
+                lower = min(lower, e.lower)
+                upper = max(upper, e.upper)
+                method = e.method
+            }
+        }
+        return TokenEstimate(count: upper, isExact: false, lower: lower, upper: upper, method: method + "-size-unknown")
+    }
+
     /// The tokens of an image sent to Claude, by Anthropic's documented approximation
     /// `tokens ≈ width × height / 750`, after scaling the image down (keeping its aspect ratio) so
     /// that its long edge is at most 1568 px and its area at most about 1,600 tokens.

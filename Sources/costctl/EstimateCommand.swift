@@ -16,6 +16,8 @@ struct EstimateCommand: AsyncParsableCommand {
             (or a bare JSON array of messages [{"role": "user", "content": "…", "name": "…"}]):
             OpenAI's per-message and reply-priming tokens are counted, and function tools by the
             rule of OpenAI's cookbook, which OpenAI calls approximate (so the count is an estimate).
+            Content parts are read too: text parts, and image_url parts by the model's image rule
+            (inline data: URLs give the size; an image by URL counts as the range over every size).
 
             Examples:
               costctl estimate --model gpt-4o --prompt prompt.txt --max-output 800
