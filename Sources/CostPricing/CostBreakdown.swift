@@ -83,7 +83,7 @@ public struct CostBreakdown: Sendable, Hashable {
     /// A priced breakdown, whole (the engine's one construction per request).
     @inline(__always)
     init(
-        context: Context, tier: ServiceTier, input: Int128, cacheRead: Int128, cacheWrite: Int128, output: Int128,
+        context: consuming Context, tier: ServiceTier, input: Int128, cacheRead: Int128, cacheWrite: Int128, output: Int128,
         reasoning: Int128, units: Int128, fees: Int128, inputTotal: Int128, outputTotal: Int128, total: Int128
     ) {
         self.context = context

@@ -37,7 +37,7 @@ public struct CostEngine: Sendable {
     ) throws -> CostBreakdown {
         // an id seen before, of a model with one price: straight to the plan
         if case .standard = tier, let prepared = catalog.cachedSinglePrice(model: model, provider: provider) {
-            return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
+            return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context.takeRetainedValue(), tier: .standard)
         }
         return try costResolving(usage, model: model, provider: provider, at: date, tier: tier, unknownModel: unknownModel)
     }
@@ -125,7 +125,7 @@ public struct CostEngine: Sendable {
     /// The engine's loop: each step of the plan, in decomposition order, billed at its rate. The
     /// caller keeps the plan alive (its context holds the price, which holds the plan).
     @inline(__always)
-    static func compute(_ usage: Usage, plan: PricePlan.View, context: CostBreakdown.Context, tier: ServiceTier) throws -> CostBreakdown {
+    static func compute(_ usage: Usage, plan: PricePlan.View, context: consuming CostBreakdown.Context, tier: ServiceTier) throws -> CostBreakdown {
         let count = plan.count
         let inputTokens = usage.inputTokens
         let steps = plan.steps
@@ -138,6 +138,7 @@ public struct CostEngine: Sendable {
         var inputTotal: Int128 = 0
         var outputTotal: Int128 = 0
         // leaf counts of the steps done so far: on the stack (a price has a dozen units or so)
+        do {
         try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count)) { leaves in
             for i in 0..<count {
                 // read fields through the pointer: a step is large, and most requests use few fields
@@ -180,24 +181,35 @@ public struct CostEngine: Sendable {
                 let category = Int(step.pointee.categoryIndex)
                 let (sum, o1) = total.addingReportingOverflow(amount)
                 let (part, o2) = amounts[category].addingReportingOverflow(amount)
-                guard !o1, !o2 else { throw PricingError.overflow("total of \(context.model)") }
+                guard !o1, !o2 else { throw TotalOverflow.total }
                 total = sum
                 amounts[category] = part
                 if step.pointee.direction == 1 {
                     let (t, o) = inputTotal.addingReportingOverflow(amount)
-                    guard !o else { throw PricingError.overflow("input total of \(context.model)") }
+                    guard !o else { throw TotalOverflow.input }
                     inputTotal = t
                 } else if step.pointee.direction == 2 {
                     let (t, o) = outputTotal.addingReportingOverflow(amount)
-                    guard !o else { throw PricingError.overflow("output total of \(context.model)") }
+                    guard !o else { throw TotalOverflow.output }
                     outputTotal = t
                 }
             }
+        }
+        } catch let overflow as TotalOverflow {
+            throw PricingError.overflow("\(overflow.rawValue) of \(context.model)")
         }
         return CostBreakdown(
             context: context, tier: tier, input: amounts[0], cacheRead: amounts[1], cacheWrite: amounts[2], output: amounts[3],
             reasoning: amounts[4], units: amounts[5], fees: amounts[6], inputTotal: inputTotal, outputTotal: outputTotal,
             total: total)
+    }
+
+    /// Which sum overflowed, thrown inside the loop (which keeps no reference to the context) and
+    /// turned into a ``PricingError`` naming the model outside it.
+    enum TotalOverflow: String, Error {
+        case total = "total"
+        case input = "input total"
+        case output = "output total"
     }
 
     /// A count kept in ``Usage/other`` (kinds without a fixed slot), off the hot path.

@@ -126,7 +126,7 @@ final class LockedLookupCache: @unchecked Sendable {
     /// The engine's fastest path: for the standard tier of a model with one price (no history), the
     /// prepared breakdown context and plan, found by the identity of the strings.
     @inline(__always)
-    func findSinglePrice(model: String, provider: String?) -> ResolvedModel.Prepared? {
+    func findSinglePrice(model: String, provider: String?) -> ResolvedModel.RetainedPrepared? {
         guard IdentityTable.isSupported else { return nil }
         let key = IdentityTable.Key(model: model, provider: provider)
         lock.lock()
@@ -236,12 +236,18 @@ struct IdentityTable {
     }
 
     @inline(__always)
-    func findSinglePrice(_ key: Key) -> ResolvedModel.Prepared? {
+    func findSinglePrice(_ key: Key) -> ResolvedModel.RetainedPrepared? {
         slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
             var i = key.hash & mask
             while slots[i].key != .empty {
-                if slots[i].key == key { return slots[i].value?.singlePrice }
+                if slots[i].key == key {
+                    // one retain, taken while the table (which keeps the context alive) is locked; the
+                    // caller hands it to the breakdown
+                    return slots[i].value?.singlePrice.map {
+                        ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained($0.context), plan: $0.plan)
+                    }
+                }
                 i = (i + 1) & mask
             }
             return nil
