@@ -34,9 +34,16 @@ public enum BudgetPeriod: Sendable, Hashable {
     public static func monthly(in timeZone: TimeZone) -> BudgetPeriod { .calendar(.month, timeZone: timeZone) }
     public static func quarterly(in timeZone: TimeZone) -> BudgetPeriod { .calendar(.quarter, timeZone: timeZone) }
     public static func yearly(in timeZone: TimeZone) -> BudgetPeriod { .calendar(.year, timeZone: timeZone) }
-    public static func rolling(hours: Int) -> BudgetPeriod { .rolling(seconds: hours * 3600) }
+    public static func rolling(hours: Int) -> BudgetPeriod { .rolling(seconds: clampedProduct(hours, 3600)) }
     /// N days of exactly 24 hours each (a rolling window does not follow clock changes).
-    public static func rolling(days: Int) -> BudgetPeriod { .rolling(seconds: days * 86_400) }
+    public static func rolling(days: Int) -> BudgetPeriod { .rolling(seconds: clampedProduct(days, 86_400)) }
+
+    /// `a × b`, or `Int.max`/`Int.min` where it does not fit.
+    static func clampedProduct(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        guard overflow else { return product }
+        return (a < 0) != (b < 0) ? .min : .max
+    }
 
     /// Whether the spend counted in this period ages out event by event (rolling) rather than
     /// resetting at a boundary.

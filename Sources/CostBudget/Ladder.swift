@@ -42,7 +42,8 @@ public struct Threshold: Sendable, Hashable, Comparable, CustomStringConvertible
     public static let maxBasisPoints = 100_000
 
     public init(basisPoints: Int) { self.basisPoints = basisPoints }
-    public init(percent: Int) { self.basisPoints = percent * 100 }
+    /// Whole percents; a value too large to count in basis points becomes `Int.max` (refused as a threshold).
+    public init(percent: Int) { self.basisPoints = BudgetPeriod.clampedProduct(percent, 100) }
     public init(integerLiteral percent: Int) { self.init(percent: percent) }
 
     public static func < (lhs: Threshold, rhs: Threshold) -> Bool { lhs.basisPoints < rhs.basisPoints }

@@ -54,6 +54,10 @@ public actor MemoryBudgetStore: BudgetStore {
     public func removeBudget(named name: String) -> Bool {
         guard definitions.removeValue(forKey: name) != nil else { return false }
         accounts[name] = nil
+        // open holds stop counting against it, so a budget added later under the name starts clean
+        for (id, hold) in holds where hold.budgets.contains(name) {
+            holds[id]?.budgets.removeAll { $0 == name }
+        }
         ordered = definitions.values.sorted { $0.name < $1.name }
         return true
     }
@@ -104,13 +108,16 @@ public actor MemoryBudgetStore: BudgetStore {
         }
         let at = now()
         try expireHolds(at: at)
-        let open = holds[hold.id] != nil
-        // the spend happened: record it against the hold's budgets whether or not the hold is open
+        let record = holds[hold.id]
+        let open = record != nil
+        // the spend happened: record it against the hold's budgets whether or not the hold is open;
+        // the held amount comes off only the budgets the open hold still counts against
+        let holding = Set(record?.budgets ?? [])
         var updated: [(String, Account)] = []
         for name in hold.budgets {
             guard let budget = definitions[name], var account = accounts[name] else { continue }
             try roll(&account, budget: budget, at: at)
-            if open { account.held = try account.held.subtracting(hold.charge) }
+            if holding.contains(name) { account.held = try account.held.subtracting(hold.charge) }
             guard account.window != nil else {
                 updated.append((name, account))
                 continue

@@ -93,6 +93,8 @@ struct BudgetPeriodTests {
     func invalid() {
         let limit = BudgetLimit.requests(10)
         #expect(throws: BudgetError.self) { try Budget(name: "x", limit: limit, period: .rolling(hours: 0)) }
+        #expect(throws: BudgetError.self) { try Budget(name: "x", limit: limit, period: .rolling(days: Int.min)) }
+        #expect(BudgetPeriod.rolling(days: Int.max) == .rolling(seconds: Int.max))
         #expect(throws: BudgetError.self) { try Budget(name: "x", limit: limit, period: .weekly(in: Self.berlin, firstWeekday: 8)) }
         let d = F.date("2026-06-01T00:00:00Z")
         #expect(throws: BudgetError.self) { try Budget(name: "x", limit: limit, period: .custom(start: d, end: d)) }

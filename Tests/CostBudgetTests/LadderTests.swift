@@ -44,6 +44,7 @@ struct LadderTests {
         #expect(throws: BudgetError.self) { try LadderProfile.custom([.warning: 90, .notification: 90]) }
         #expect(throws: BudgetError.self) { try LadderProfile.custom([.warning: 0]) }
         #expect(throws: BudgetError.self) { try LadderProfile.custom([.hardStop: 1001]) }
+        #expect(throws: BudgetError.self) { try LadderProfile.custom([.hardStop: Threshold(percent: Int.max)]) }
         let moved = try LadderProfile.standard.setting(.hardStop, to: 150)
         #expect(Self.percents(moved).last == 150)
         #expect(throws: BudgetError.self) { try LadderProfile.standard.setting(.warning, to: 85) }

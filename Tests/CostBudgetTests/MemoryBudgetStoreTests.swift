@@ -134,4 +134,19 @@ struct MemoryBudgetStoreTests {
         #expect(await !store.removeBudget(named: "a"))
         #expect(try await store.state(of: "a") == nil)
     }
+
+    @Test("a budget removed and added again while a hold is open starts clean; the hold settles on the rest")
+    func removedWhileHeld() async throws {
+        let store = MemoryBudgetStore(now: TestClock(Self.start).function)
+        try await store.setBudget(F.budget("a"))
+        try await store.setBudget(F.budget("z"))
+        let hold = try #require(try await store.reserve(Self.request("3"), policy: BudgetPolicy()).hold)
+        #expect(await store.removeBudget(named: "a"))
+        try await store.setBudget(F.budget("a"))
+        _ = try await store.commit(hold, actual: Self.actual("2"))
+        let a = try #require(try await store.state(of: "a"))
+        #expect(a.held == .zero && a.spent.cost == F.money("2"))
+        let z = try #require(try await store.state(of: "z"))
+        #expect(z.held == .zero && z.spent.cost == F.money("2"))
+    }
 }
