@@ -181,6 +181,9 @@ public actor MemoryBudgetStore: BudgetStore {
 
     /// Resets a calendar or custom account when the period changed; ages out a rolling one.
     private func roll(_ account: inout Account, budget: Budget, at instant: Date) throws {
+        // periods tile time: while the instant is inside the current calendar or custom period,
+        // nothing changes (and the calendar arithmetic is skipped)
+        if !budget.period.isRolling, let current = account.window, current.contains(instant) { return }
         let window = budget.period.window(containing: instant)
         if case .rolling = budget.period, let window {
             account.window = window
