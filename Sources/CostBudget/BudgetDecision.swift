@@ -69,7 +69,7 @@ public struct BudgetVerdict: Sendable, Hashable {
     public var reason: String
 
     /// `usedAfter / limit` (display only; the level was found exactly).
-    public var utilization: Double { Double(usedAfter) / Double(limit.units) }
+    public var utilization: Double { usedAfter.approximateDouble / limit.units.approximateDouble }
 }
 
 /// The answer for one request across every budget that counts it: the strictest verdict wins.

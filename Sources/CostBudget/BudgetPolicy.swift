@@ -56,7 +56,11 @@ public struct BudgetPolicy: Sendable {
         let la = a.level?.rawValue ?? 0
         let lb = b.level?.rawValue ?? 0
         if la != lb { return la > lb }
-        return a.utilization > b.utilization  // a tie-break only
+        // the higher utilization, exactly: a.used / a.limit > b.used / b.limit
+        let (left, o1) = a.usedAfter.multipliedReportingOverflow(by: b.limit.units)
+        let (right, o2) = b.usedAfter.multipliedReportingOverflow(by: a.limit.units)
+        if !o1 && !o2 { return left > right }
+        return a.utilization > b.utilization
     }
 
     /// One budget's verdict.

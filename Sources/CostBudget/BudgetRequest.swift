@@ -77,7 +77,7 @@ public struct BudgetState: Sendable, Hashable {
     public var usedUnits: Int128 { budget.limit.measure(spent).saturatingAdd(budget.limit.measure(held)) }
 
     /// Spent plus held as a share of the limit (display only; decisions compare exactly).
-    public var utilization: Double { Double(usedUnits) / Double(budget.limit.units) }
+    public var utilization: Double { usedUnits.approximateDouble / budget.limit.units.approximateDouble }
 
     /// The level reached by what is spent and held, before any new request.
     public var level: LadderLevel? { budget.profile.level(used: usedUnits, limit: budget.limit.units) }
@@ -108,6 +108,15 @@ extension BudgetCharge {
 }
 
 extension Int128 {
+    /// The nearest `Double`, for ratios on display (the generic `Double(_:)` of `Int128` is slow).
+    var approximateDouble: Double {
+        let magnitude = self.magnitude
+        let high = UInt64(truncatingIfNeeded: magnitude >> 64)
+        let low = UInt64(truncatingIfNeeded: magnitude)
+        let value = Double(high) * 18_446_744_073_709_551_616.0 + Double(low)
+        return self < 0 ? -value : value
+    }
+
     /// The sum, or `Int128.max`/`.min` where it does not fit (amounts that large are past every level).
     func saturatingAdd(_ other: Int128) -> Int128 {
         let (sum, overflow) = addingReportingOverflow(other)

@@ -16,7 +16,7 @@ public struct BudgetHold: Sendable, Hashable, Identifiable {
     public var expiresAt: Date
 
     public init(
-        id: UUID = UUID(), budgets: [String], charge: BudgetCharge, provider: String, model: String,
+        id: UUID = BudgetHold.makeID(), budgets: [String], charge: BudgetCharge, provider: String, model: String,
         createdAt: Date, expiresAt: Date
     ) {
         self.id = id
@@ -26,6 +26,19 @@ public struct BudgetHold: Sendable, Hashable, Identifiable {
         self.model = model
         self.createdAt = createdAt
         self.expiresAt = expiresAt
+    }
+}
+
+extension BudgetHold {
+    /// A random (version 4) UUID from the system's generator: `UUID()` opens and reads
+    /// `/dev/urandom` on every call on Linux, the largest single cost of a reservation.
+    public static func makeID() -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
+        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 4122 variant
+        let h = withUnsafeBytes(of: high.bigEndian) { Array($0) }
+        let l = withUnsafeBytes(of: low.bigEndian) { Array($0) }
+        return UUID(uuid: (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]))
     }
 }
 

@@ -113,20 +113,23 @@ public actor MemoryBudgetStore: BudgetStore {
         // the spend happened: record it against the hold's budgets whether or not the hold is open;
         // the held amount comes off only the budgets the open hold still counts against
         let holding = Set(record?.budgets ?? [])
-        var updated: [(String, Account)] = []
+        // compute every new total first, then write: all budgets or none (accounts are mutated in
+        // place, so a rolling window's list of charges is never copied)
+        var updated: [(name: String, spent: BudgetCharge, held: BudgetCharge, counts: Bool, rolling: Bool)] = []
         for name in hold.budgets {
-            guard let budget = definitions[name], var account = accounts[name] else { continue }
-            try roll(&account, budget: budget, at: at)
-            if holding.contains(name) { account.held = try account.held.subtracting(hold.charge) }
-            guard account.window != nil else {
-                updated.append((name, account))
-                continue
-            }
-            account.spent = try account.spent.adding(actual)
-            if budget.period.isRolling { account.entries.append((at, actual)) }
-            updated.append((name, account))
+            guard let budget = definitions[name], accounts[name] != nil else { continue }
+            try roll(&accounts[name, default: Account()], budget: budget, at: at)
+            guard let account = accounts[name] else { continue }
+            let held = holding.contains(name) ? try account.held.subtracting(hold.charge) : account.held
+            let counts = account.window != nil
+            let spent = counts ? try account.spent.adding(actual) : account.spent
+            updated.append((name, spent, held, counts, budget.period.isRolling))
         }
-        for (name, account) in updated { accounts[name] = account }
+        for entry in updated {
+            accounts[entry.name, default: Account()].spent = entry.spent
+            accounts[entry.name, default: Account()].held = entry.held
+            if entry.counts && entry.rolling { accounts[entry.name, default: Account()].entries.append((at, actual)) }
+        }
         holds[hold.id] = nil
         let (overrun, overflow) = actual.cost.units.subtractingReportingOverflow(hold.charge.cost.units)
         guard !overflow else { throw BudgetError(code: .overflow, message: "budget amount out of range: \(actual.cost)") }
@@ -168,14 +171,15 @@ public actor MemoryBudgetStore: BudgetStore {
 
     /// The budget's state at `instant`, after moving its account to the current period.
     private func currentState(_ budget: Budget, at instant: Date) throws -> BudgetState {
-        var account = accounts[budget.name] ?? Account()
-        try roll(&account, budget: budget, at: instant)
+        try roll(&accounts[budget.name, default: Account()], budget: budget, at: instant)
         var wait = Duration.zero
         if budget.profile.threshold(of: .throttling) != nil {
-            if account.bucket?.rate != budget.throttle { account.bucket = TokenBucket(rate: budget.throttle, at: instant) }
-            wait = account.bucket?.wait(at: instant) ?? .zero
+            if accounts[budget.name]?.bucket?.rate != budget.throttle {
+                accounts[budget.name]?.bucket = TokenBucket(rate: budget.throttle, at: instant)
+            }
+            wait = accounts[budget.name]?.bucket?.wait(at: instant) ?? .zero
         }
-        accounts[budget.name] = account
+        let account = accounts[budget.name] ?? Account()
         return BudgetState(budget: budget, window: account.window, spent: account.spent, held: account.held, throttleWait: wait)
     }
 

@@ -72,3 +72,25 @@ struct LadderTests {
         #expect(bucket.available(at: t0.addingTimeInterval(60)) == 2)
     }
 }
+
+@Suite("Budget internals")
+struct BudgetInternalsTests {
+    @Test("hold ids are version-4 UUIDs and distinct")
+    func holdIDs() {
+        let ids = (0..<1000).map { _ in BudgetHold.makeID() }
+        #expect(Set(ids).count == 1000)
+        for id in ids.prefix(20) {
+            let text = id.uuidString
+            #expect(Array(text)[14] == "4")
+            #expect("89AB".contains(Array(text)[19]))
+        }
+    }
+
+    @Test("the display ratio of Int128 amounts matches Double's own conversion to the last bit")
+    func approximateDouble() {
+        for value: Int128 in [0, 1, -1, 1 << 64, (1 << 64) - 1, -(1 << 70) + 12_345, 110_000_000_000_000_000_000, .max, .min] {
+            let exact = Double(value)
+            #expect(abs(value.approximateDouble - exact) <= abs(exact) * 0x1p-52)
+        }
+    }
+}
