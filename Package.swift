@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .library(name: "CostTokens", targets: ["CostTokens"]),
         .library(name: "CostPricing", targets: ["CostPricing"]),
+        .library(name: "CostBudget", targets: ["CostBudget"]),
         .library(name: "CostSQLite", targets: ["CostSQLite"]),
         .library(name: "CostCrypto", targets: ["CostCrypto"]),
         .library(name: "CostControl", targets: ["CostControl"]),
@@ -55,6 +56,11 @@ let package = Package(
         .target(
             name: "CostPricing",
             dependencies: ["CostPricingData"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CostBudget",
+            dependencies: ["CostPricing"],
             swiftSettings: swiftSettings
         ),
 
@@ -102,6 +108,11 @@ let package = Package(
             name: "CostPricingTests",
             dependencies: ["CostPricing"],
             resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CostBudgetTests",
+            dependencies: ["CostBudget", "CostPricing"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,141 @@
+public import Foundation
+
+/// Turns budget states and a request into a decision: the pure rules of the ladder.
+///
+/// For each budget: the level after the request is the highest level that is on whose threshold
+/// spent + held + the estimate reaches; the level's rule gives the action (see
+/// Documentation/Budgets.md). Across budgets the strictest action wins (``BudgetAction/severity``;
+/// ties go to the higher level, then the higher utilization, then the earlier budget).
+///
+/// For example:
+/// ```swift
+/// let policy = BudgetPolicy(alternatives: try ModelAlternatives(catalog: .bundled()))
+/// let decision = try policy.decide(request, states: states, at: Date())
+/// print(decision.summary)
+/// ```
+public struct BudgetPolicy: Sendable {
+    /// Where downgrade and switch look for models; `nil`: those levels always fall through.
+    public var alternatives: ModelAlternatives?
+
+    public init(alternatives: ModelAlternatives? = nil) {
+        self.alternatives = alternatives
+    }
+
+    /// The decision for `request` against `states` (budgets that do not count the request, or
+    /// whose custom range does not contain `now`, are skipped).
+    ///
+    /// - throws: ``BudgetError`` `.invalidRequest` for a negative estimate, `.overflow`.
+    public func decide(_ request: BudgetRequest, states: [BudgetState], at now: Date) throws -> BudgetDecision {
+        guard request.estimate.isValid else {
+            throw BudgetError(code: .invalidRequest, message: "a request's estimate must not be negative")
+        }
+        var verdicts: [BudgetVerdict] = []
+        var deciding: BudgetVerdict?
+        for state in states where state.window != nil && request.isCounted(by: state.budget) {
+            let verdict = try self.verdict(request, state: state, at: now)
+            verdicts.append(verdict)
+            if let d = deciding, !Self.isStricter(verdict, than: d) { continue }
+            deciding = verdict
+        }
+        var decision = BudgetDecision(
+            verdicts: verdicts, deciding: deciding, provider: request.provider, model: request.model,
+            charge: request.estimate)
+        switch deciding?.action {
+        case .downgrade(let choice)?, .switchProvider(let choice)?:
+            decision.provider = choice.provider
+            decision.model = choice.model
+            decision.charge.cost = choice.estimate
+        default:
+            break
+        }
+        return decision
+    }
+
+    private static func isStricter(_ a: BudgetVerdict, than b: BudgetVerdict) -> Bool {
+        if a.action.severity != b.action.severity { return a.action.severity > b.action.severity }
+        let la = a.level?.rawValue ?? 0
+        let lb = b.level?.rawValue ?? 0
+        if la != lb { return la > lb }
+        // the higher utilization, exactly: a.used / a.limit > b.used / b.limit
+        let (left, o1) = a.usedAfter.multipliedReportingOverflow(by: b.limit.units)
+        let (right, o2) = b.usedAfter.multipliedReportingOverflow(by: a.limit.units)
+        if !o1 && !o2 { return left > right }
+        return a.utilization > b.utilization
+    }
+
+    /// One budget's verdict.
+    func verdict(_ request: BudgetRequest, state: BudgetState, at now: Date) throws -> BudgetVerdict {
+        let budget = state.budget
+        let (after, overflow) = state.usedUnits.addingReportingOverflow(budget.limit.measure(request.estimate))
+        let used = overflow ? Int128.max : after
+        let level = budget.profile.level(used: used, limit: budget.limit.units)
+        let (action, reason) = rule(for: level, request: request, state: state, at: now)
+        return BudgetVerdict(budget: budget.name, level: level, usedAfter: used, limit: budget.limit, action: action, reason: reason)
+    }
+
+    /// The action of `level`, falling through to the next rule where a level cannot act.
+    private func rule(
+        for level: LadderLevel?, request: BudgetRequest, state: BudgetState, at now: Date
+    ) -> (BudgetAction, String) {
+        guard let level else { return (.allow, "below every level of the ladder") }
+        let budget = state.budget
+        var notes: [String] = []
+        func because(_ text: String) -> String { (notes + [text]).joined(separator: "; ") }
+        var rule = level
+        while true {
+            switch rule {
+            case .warning:
+                return (.allowAndLog, because("warning level: allowed and logged"))
+            case .notification:
+                return (.allowAndAlert, because("notification level: allowed, alert sent"))
+            case .throttling:
+                let wait = state.throttleWait
+                return wait == .zero
+                    ? (.throttle(wait: .zero), because("throttling level: within the reduced rate"))
+                    : (.throttle(wait: wait), because("throttling level: over the reduced rate, wait \(wait.seconds)s"))
+            case .modelDowngrade:
+                switch search(request, now: now, switching: false) {
+                case .found(let choice):
+                    return (.downgrade(to: choice), because("model-downgrade level: \(choice) costs \(choice.estimate) instead of \(request.estimate.cost)"))
+                case .unavailable(let why):
+                    notes.append("model-downgrade level: \(why), so the next rule applies")
+                    rule = .providerSwitch
+                }
+            case .providerSwitch:
+                switch search(request, now: now, switching: true) {
+                case .found(let choice):
+                    return (.switchProvider(to: choice), because("provider-switch level: \(choice) costs \(choice.estimate) instead of \(request.estimate.cost)"))
+                case .unavailable(let why):
+                    notes.append("provider-switch level: \(why), so the next rule applies")
+                    rule = .requestQueue
+                }
+            case .requestQueue:
+                if request.priority == .background {
+                    return (.queue(retryAfter: budget.queueRetryAfter), because("request-queue level: background requests are deferred"))
+                }
+                return (.allowAndAlert, because("request-queue level: a \(request.priority.rawValue) request passes"))
+            case .emergency:
+                if request.priority == .critical {
+                    return (.allowAndAlert, because("emergency level: a critical request passes"))
+                }
+                return (.reject(retryAt: retryAt(state)), because("emergency level: only critical requests pass"))
+            case .hardStop:
+                return (.reject(retryAt: retryAt(state)), because("hard-stop level: nothing passes"))
+            }
+        }
+    }
+
+    private func retryAt(_ state: BudgetState) -> Date? {
+        state.budget.period.isRolling ? nil : state.window?.end
+    }
+
+    private func search(_ request: BudgetRequest, now: Date, switching: Bool) -> ModelAlternatives.Search {
+        guard let alternatives else { return .unavailable("no price catalog was given") }
+        guard let usage = request.usage else { return .unavailable("the request gives no token counts to price elsewhere") }
+        if switching {
+            return alternatives.switchProvider(
+                provider: request.provider, model: request.model, usage: usage, permitted: request.permittedProviders, at: now)
+        }
+        return alternatives.downgrade(provider: request.provider, model: request.model, usage: usage, at: now)
+    }
+}

@@ -1,0 +1,92 @@
+public import CostPricing
+public import Foundation
+
+/// A reservation: what a request is expected to cost, counted against every budget that applied
+/// until it is committed, released or expires.
+public struct BudgetHold: Sendable, Hashable, Identifiable {
+    public var id: UUID
+    /// The budgets the hold counts against.
+    public var budgets: [String]
+    /// What the hold reserves.
+    public var charge: BudgetCharge
+    public var provider: String
+    public var model: String
+    public var createdAt: Date
+    /// After this instant the hold no longer counts (a crashed caller does not leak budget).
+    public var expiresAt: Date
+
+    public init(
+        id: UUID = BudgetHold.makeID(), budgets: [String], charge: BudgetCharge, provider: String, model: String,
+        createdAt: Date, expiresAt: Date
+    ) {
+        self.id = id
+        self.budgets = budgets
+        self.charge = charge
+        self.provider = provider
+        self.model = model
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+extension BudgetHold {
+    /// A random (version 4) UUID from the system's generator: `UUID()` opens and reads
+    /// `/dev/urandom` on every call on Linux, the largest single cost of a reservation.
+    public static func makeID() -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
+        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 4122 variant
+        let h = withUnsafeBytes(of: high.bigEndian) { Array($0) }
+        let l = withUnsafeBytes(of: low.bigEndian) { Array($0) }
+        return UUID(uuid: (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]))
+    }
+}
+
+/// The answer of ``BudgetStore/reserve(_:policy:ttl:)``: the decision, and a hold when it passed.
+public struct BudgetReservation: Sendable, Hashable {
+    public var decision: BudgetDecision
+    /// Present exactly when the decision passes.
+    public var hold: BudgetHold?
+}
+
+/// What a commit recorded.
+public struct BudgetCommit: Sendable, Hashable {
+    public var hold: UUID
+    /// The spend recorded: the actual charge, whatever the estimate was.
+    public var actual: BudgetCharge
+    /// `actual − estimate` in dollars (positive when the request cost more than reserved).
+    public var overrun: Money
+    /// Whether the hold had expired (or was released) before the commit; the spend is recorded anyway.
+    public var holdWasExpired: Bool
+}
+
+/// The storage the budget layer needs: budget definitions, spend per period, holds.
+///
+/// Every operation that must be atomic is one call: ``reserve(_:policy:ttl:)`` reads the state of
+/// every budget that counts the request, decides, and records the hold against all of them, or
+/// nothing. Implementations: ``MemoryBudgetStore`` (one process); a SQLite one comes later.
+public protocol BudgetStore: Sendable {
+    /// Adds a budget, or replaces the one with the same name (its spend in the period is kept).
+    func setBudget(_ budget: Budget) async throws
+    /// Removes a budget with its spend; `false` when there was none.
+    func removeBudget(named name: String) async throws -> Bool
+    /// Every budget, by name.
+    func budgets() async throws -> [Budget]
+    /// A budget with its spend and holds in the current period; `nil` when there is no such budget.
+    func state(of name: String) async throws -> BudgetState?
+    /// Decides `request` against every budget that counts it and, when the decision passes, records
+    /// a hold for ``BudgetDecision/charge`` against all of them, atomically.
+    func reserve(_ request: BudgetRequest, policy: BudgetPolicy, ttl: Duration) async throws -> BudgetReservation
+    /// Records the actual charge of a held request and settles the hold. An actual above the
+    /// estimate is recorded as it is; a hold that expired is still recorded as spend.
+    func commit(_ hold: BudgetHold, actual: BudgetCharge) async throws -> BudgetCommit
+    /// Drops a hold without spend; `false` when it was already settled or expired.
+    func release(_ hold: BudgetHold) async throws -> Bool
+}
+
+extension BudgetStore {
+    /// ``reserve(_:policy:ttl:)`` with holds that expire after five minutes.
+    public func reserve(_ request: BudgetRequest, policy: BudgetPolicy) async throws -> BudgetReservation {
+        try await reserve(request, policy: policy, ttl: .seconds(300))
+    }
+}
