@@ -90,6 +90,8 @@ struct DemoCommand: AsyncParsableCommand {
         Output.line("Explore it:")
         Output.line("  costctl usage --db \(paths.database.path) --by day --where team=search")
         Output.line("  costctl usage --db \(paths.database.path) --by user --top 5")
+        Output.line("  costctl daily --db \(paths.database.path) --breakdown")
+        Output.line("  costctl blocks --db \(paths.database.path) --recent")
         Output.line("  costctl export --db \(paths.database.path) --format csv --since 7d")
     }
 }
