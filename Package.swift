@@ -79,7 +79,7 @@ let package = Package(
         // MARK: - Wiring, CLI
         .target(
             name: "CostControl",
-            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CCostSQLite", "CCostCrypto"],
+            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CCostSQLite", "CCostCrypto"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -127,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostControlTests",
-            dependencies: ["CostControl"],
+            dependencies: ["CostControl", "CostBudget"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

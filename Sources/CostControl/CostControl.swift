@@ -2,3 +2,4 @@
 @_exported public import CostTokens
 @_exported public import CostSQLite
 @_exported public import CostCrypto
+@_exported public import CostBudget
