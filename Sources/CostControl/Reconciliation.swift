@@ -170,12 +170,18 @@ public struct ReconciliationTolerance: Sendable, Hashable, Codable {
     /// 2% and one cent.
     public static let standard = ReconciliationTolerance(relative: 0.02, absolute: Money(units: Money.unitsPerDollar / 100))
 
-    /// Whether `computed` and `billed` differ by more than both bounds.
+    /// Whether `computed` and `billed` differ by more than both bounds, compared exactly: the
+    /// share is taken in parts per billion (`difference × 10⁹ > billed × share`).
     public func flags(computed: Money, billed: Money) -> Bool {
         let difference = (computed - billed).absolute
         guard difference > absolute else { return false }
         guard billed > .zero else { return true }
-        return difference.dollarsApproximately > relative * billed.dollarsApproximately
+        let partsPerBillion = Int128((max(0, relative) * 1e9).rounded())
+        let (lhs, o1) = difference.units.multipliedReportingOverflow(by: 1_000_000_000)
+        let (rhs, o2) = billed.units.multipliedReportingOverflow(by: partsPerBillion)
+        // beyond about $10¹¹ the products overflow; the ratio of such amounts is compared as a ratio
+        guard !o1, !o2 else { return difference.dollarsApproximately > relative * billed.dollarsApproximately }
+        return lhs > rhs
     }
 }
 

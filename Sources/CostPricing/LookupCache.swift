@@ -222,13 +222,14 @@ struct IdentityTable {
     private var owners: [(String, String?)] = []
     private var count = 0
 
+    /// `read` applied to the value stored under `key`, found by linear probing; `nil` when absent.
     @inline(__always)
-    func find(_ key: Key) -> ResolvedModel? {
+    private func lookUp<R>(_ key: Key, _ read: (ResolvedModel?) -> R?) -> R? {
         slots.withUnsafeBufferPointer { slots in
             let mask = slots.count - 1
             var i = key.hash & mask
             while slots[i].key != .empty {
-                if slots[i].key == key { return slots[i].value }
+                if slots[i].key == key { return read(slots[i].value) }
                 i = (i + 1) & mask
             }
             return nil
@@ -236,21 +237,16 @@ struct IdentityTable {
     }
 
     @inline(__always)
+    func find(_ key: Key) -> ResolvedModel? {
+        lookUp(key) { $0 }
+    }
+
+    @inline(__always)
     func findSinglePrice(_ key: Key) -> ResolvedModel.RetainedPrepared? {
-        slots.withUnsafeBufferPointer { slots in
-            let mask = slots.count - 1
-            var i = key.hash & mask
-            while slots[i].key != .empty {
-                if slots[i].key == key {
-                    // one retain, taken while the table (which keeps the context alive) is locked; the
-                    // caller hands it to the breakdown
-                    return slots[i].value?.singlePrice.map {
-                        ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained($0.context), plan: $0.plan)
-                    }
-                }
-                i = (i + 1) & mask
-            }
-            return nil
+        lookUp(key) { value in
+            // one retain, taken while the table (which keeps the context alive) is locked; the caller
+            // hands it to the breakdown
+            value?.singlePrice.map { ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained($0.context), plan: $0.plan) }
         }
     }
 

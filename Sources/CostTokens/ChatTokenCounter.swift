@@ -96,12 +96,17 @@ public struct ChatTokenCounter: Sendable {
                 code: .unknownModel, message: "image parts need a model's image rule; make the counter with ChatTokenCounter(model:)")
         }
         var total: TokenEstimate?
+        // the range over every size depends only on the detail level: worked out once per level
+        var unknownSize: [OpenAIImageDetail: TokenEstimate] = [:]
         for image in images {
             let one: TokenEstimate
             if let width = image.width, let height = image.height {
                 one = try ImageTokenCounter.openAI(width: width, height: height, detail: image.detail, model: model)
+            } else if let known = unknownSize[image.detail] {
+                one = known
             } else {
                 one = try ImageTokenCounter.openAIUnknownSize(detail: image.detail, model: model)
+                unknownSize[image.detail] = one
             }
             total = total.map { $0.adding(one) } ?? one
         }
