@@ -1,9 +1,9 @@
 /// Nearest-name suggestions for "did you mean …?" messages.
-enum Suggest {
+public enum Suggest {
     /// Up to `limit` candidates nearest to `text` by edit distance (case-insensitive), best first,
     /// keeping only plausible ones (distance at most a third of the longer name, at least 2), plus
     /// candidates that contain the text or are contained in it.
-    static func nearest(_ text: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
+    public static func nearest(_ text: String, in candidates: some Sequence<String>, limit: Int = 3) -> [String] {
         let needle = Array(text.lowercased().utf8)
         guard !needle.isEmpty else { return [] }
         var scored: [(Int, String)] = []
@@ -25,7 +25,7 @@ enum Suggest {
     }
 
     /// `"; did you mean 'a'?"`, `"; did you mean 'a', 'b' or 'c'?"`, or `""`.
-    static func didYouMean(_ text: String, in candidates: some Sequence<String>) -> String {
+    public static func didYouMean(_ text: String, in candidates: some Sequence<String>) -> String {
         phrase(nearest(text, in: candidates))
     }
 
