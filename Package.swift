@@ -67,7 +67,7 @@ let package = Package(
         // MARK: - C-backed implementations
         .target(
             name: "CostSQLite",
-            dependencies: ["CostPricing", "CCostSQLite"],
+            dependencies: ["CostPricing", "CostBudget", "CCostSQLite"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostSQLiteTests",
-            dependencies: ["CostSQLite", "CostPricing"],
+            dependencies: ["CostSQLite", "CostPricing", "CostBudget"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
