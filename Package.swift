@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "CostControl", targets: ["CostControl"]),
         .executable(name: "costctl", targets: ["costctl"]),
         .executable(name: "price-batch", targets: ["PriceBatchExample"]),
+        .executable(name: "meter-ladder", targets: ["MeterLadderExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -94,6 +95,12 @@ let package = Package(
             name: "PriceBatchExample",
             dependencies: ["CostPricing"],
             path: "Examples/PriceBatch",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "MeterLadderExample",
+            dependencies: ["CostControl"],
+            path: "Examples/MeterLadder",
             swiftSettings: swiftSettings
         ),
 
