@@ -150,4 +150,29 @@ struct BudgetProjectionTests {
         // 700 more at 50 an hour: 14 hours, inside the day
         #expect(p.projectedExhaustion == at.addingTimeInterval(14 * 3600))
     }
+
+    @Test("JSON: amounts exact in the budget's measure, instants in UTC, levels by name")
+    func json() throws {
+        let budget = try F.budget(dollars: 100)
+        let at = F.date("2026-03-11T12:00:00Z")
+        let p = BudgetProjection(
+            state: Self.state(budget, at: at, spent: Self.dollars("96")), dailySpend: [Self.day("2026-03-11T00:00:00Z", Self.dollars("6"))],
+            at: at)
+        let object = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(p)) as? [String: Any])
+        #expect(object["measure"] as? String == "usd" && object["level"] as? String == "model-downgrade")
+        #expect(object["spent"] as? String == "96" && object["remaining"] as? String == "4")
+        // $6 in 12 hours: $12 a day; $4 to go lasts 8 hours
+        #expect(object["burn_rate_per_day"] as? String == "12")
+        #expect(object["projected_exhaustion"] as? String == "2026-03-11T20:00:00Z")
+        #expect(object["period_end"] as? String == "2026-04-01T00:00:00Z" && object["on_track"] as? Bool == false)
+
+        let tokens = try Budget(name: "t", limit: .tokens(1_000), period: .rolling(hours: 1))
+        let alert = BudgetAlert(
+            state: BudgetState(budget: tokens, window: tokens.period.window(containing: at), spent: BudgetCharge(cost: .zero, tokens: 950, requests: 1), held: .zero),
+            level: .modelDowngrade, at: at)
+        let alertObject = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(alert)) as? [String: Any])
+        #expect(alertObject["used"] as? Int == 950 && alertObject["limit"] as? Int == 1_000 && alertObject["measure"] as? String == "tokens")
+        #expect(alertObject["severity"] as? String == "warning" && alertObject["threshold_percent"] as? Double == 95)
+        #expect(alertObject["period_start"] is NSNull && alertObject["at"] as? String == "2026-03-11T12:00:00Z")
+    }
 }
