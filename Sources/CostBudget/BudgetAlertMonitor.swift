@@ -6,9 +6,10 @@ import Synchronization
 /// every ``AlertSink``.
 ///
 /// Callers on a hot path (the `Meter`, after each reserve and commit) call ``notice(budgets:)``:
-/// it only notes the names under a lock and wakes the monitor's own task, which reads the budgets'
-/// states from the ``BudgetStore``, decides, stores and delivers. Notices that arrive while the
-/// task is busy are merged, so a busy budget is read once per round, not once per request. Callers
+/// it only notes the names under a lock and, once per round, wakes the monitor's own task, which
+/// waits ``batchDelay`` for more notices, then reads the budgets' states from the ``BudgetStore``,
+/// decides, stores and delivers. Notices are merged, so a busy budget is read once per round, not
+/// once per request (when several levels were crossed within a round, the highest alerts). Callers
 /// that already have a state (a status command) call ``observe(_:)`` and get the alerts sent.
 ///
 /// **Crossings.** The monitor remembers, per budget and period, the highest level it has seen.
@@ -32,14 +33,20 @@ public actor BudgetAlertMonitor {
     public nonisolated let sinks: [any AlertSink]
     /// How long before a level that alerted in a period may alert again in it (one hour by default).
     public nonisolated let coolDown: Duration
+    /// How long the task lets notices gather after a wake-up before it reads the budgets (1 ms by
+    /// default): under load it then reads each busy budget once per round instead of competing
+    /// with the callers for every notice. Alerts are that much later.
+    public nonisolated let batchDelay: Duration
     private nonisolated let now: @Sendable () -> Date
     private nonisolated let inbox: Mutex<Inbox>
     private nonisolated let wake: AsyncStream<Void>.Continuation
 
-    /// Budget names noticed and not yet read, and how many notices were made in all.
+    /// Budget names noticed and not yet read, how many notices were made in all, and whether the
+    /// task has been woken for them (so that a busy caller wakes it once per round, not per notice).
     private struct Inbox {
         var names: Set<String> = []
         var generation: UInt64 = 0
+        var woken = false
     }
 
     /// What the monitor remembers of one budget.
@@ -57,15 +64,17 @@ public actor BudgetAlertMonitor {
 
     /// - parameters:
     ///   - coolDown: how long before a level may alert again in the same period.
+    ///   - batchDelay: how long notices gather before the task reads the budgets.
     ///   - now: the clock (injectable for tests); alerts carry its instants.
     public init(
         budgets: any BudgetStore, history: any AlertHistoryStore, sinks: [any AlertSink], coolDown: Duration = .seconds(3600),
-        now: @escaping @Sendable () -> Date = { Date() }
+        batchDelay: Duration = .milliseconds(1), now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.budgets = budgets
         self.history = history
         self.sinks = sinks
         self.coolDown = coolDown
+        self.batchDelay = batchDelay
         self.now = now
         self.inbox = Mutex(Inbox())
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -73,6 +82,7 @@ public actor BudgetAlertMonitor {
         // the task holds the monitor weakly: when the last reference goes, deinit ends the stream
         Task { [weak self] in
             for await _ in stream {
+                if batchDelay > .zero { try? await Task.sleep(for: batchDelay) }
                 guard let monitor = self else { return }
                 await monitor.drain()
             }
@@ -85,12 +95,14 @@ public actor BudgetAlertMonitor {
 
     /// Notes that these budgets may have changed (after a reserve or a commit); returns at once.
     /// The monitor's task reads and evaluates them soon after.
-    public nonisolated func notice(budgets names: some Sequence<String>) {
-        inbox.withLock { inbox in
+    public nonisolated func notice(budgets names: [String]) {
+        let wakeUp = inbox.withLock { inbox in
             inbox.names.formUnion(names)
             inbox.generation &+= 1
+            defer { inbox.woken = true }
+            return !inbox.woken
         }
-        wake.yield()
+        if wakeUp { wake.yield() }
     }
 
     /// Notes the budgets a decision counted against.
@@ -153,7 +165,10 @@ public actor BudgetAlertMonitor {
     /// Reads and evaluates every budget noticed so far, then wakes the flushes it satisfies.
     private func drain() async {
         let (names, generation) = inbox.withLock { inbox in
-            defer { inbox.names.removeAll(keepingCapacity: true) }
+            defer {
+                inbox.names.removeAll(keepingCapacity: true)
+                inbox.woken = false
+            }
             return (inbox.names, inbox.generation)
         }
         for name in names.sorted() {
