@@ -106,4 +106,21 @@ struct AlertHistoryStoreTests {
         #expect(try await reopened.record(Self.alert("rolling", level: .providerSwitch, period: nil, at: "2026-03-10T09:10:00Z"), coolDown: .seconds(3600)) == nil)
         #expect(try await reopened.scalarForTesting("SELECT COUNT(*) FROM schema_migrations WHERE name = '0006-budget-alerts'") == 1)
     }
+
+    @Test("two connections to one file racing to record the same alert store it once")
+    func twoConnections() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try SQLiteUsageLedger(path: directory.databasePath)
+        let second = try SQLiteUsageLedger(path: directory.databasePath)
+        let stored = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<40 {
+                let store: any AlertHistoryStore = n % 2 == 0 ? first : second
+                group.addTask { try await store.record(Self.alert(at: "2026-03-10T10:00:00Z"), coolDown: .seconds(3600)) != nil }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(stored == 1)
+        #expect(try await second.alerts().count == 1)
+    }
 }
