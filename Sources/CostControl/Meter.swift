@@ -69,7 +69,7 @@ public struct Meter: Sendable {
         let reservation = try await budgets.reserve(budgetRequest, policy: policy, ttl: holdTTL)
         let decision = reservation.decision
         guard decision.passes else { return .refused(decision) }
-        if let alerts, let hold = reservation.hold { alerts.notice(budgets: hold.budgets) }
+        if let hold = reservation.hold { alerts?.notice(budgets: hold.budgets) }
         var provider = request.provider
         var model = request.model
         switch decision.action {
