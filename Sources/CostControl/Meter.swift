@@ -31,17 +31,21 @@ public struct Meter: Sendable {
     public let policy: BudgetPolicy
     /// How long a hold lives if the caller never settles it (a crash): its budget comes back after.
     public let holdTTL: Duration
+    /// Told which budgets changed after each reserve and commit (a non-blocking notice); it reads
+    /// their states and sends alerts from its own task.
+    public let alerts: BudgetAlertMonitor?
     let now: @Sendable () -> Date
 
     public init(
         budgets: any BudgetStore, ledger: any UsageLedger, engine: CostEngine, policy: BudgetPolicy = BudgetPolicy(),
-        holdTTL: Duration = .seconds(300), now: @escaping @Sendable () -> Date = { Date() }
+        holdTTL: Duration = .seconds(300), alerts: BudgetAlertMonitor? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.budgets = budgets
         self.ledger = ledger
         self.engine = engine
         self.policy = policy
         self.holdTTL = holdTTL
+        self.alerts = alerts
         self.now = now
     }
 
@@ -65,6 +69,7 @@ public struct Meter: Sendable {
         let reservation = try await budgets.reserve(budgetRequest, policy: policy, ttl: holdTTL)
         let decision = reservation.decision
         guard decision.passes else { return .refused(decision) }
+        if let hold = reservation.hold { alerts?.notice(budgets: hold.budgets) }
         var provider = request.provider
         var model = request.model
         switch decision.action {
@@ -79,7 +84,10 @@ public struct Meter: Sendable {
         do {
             result = try await call(MeteredCall(provider: provider, model: model, decision: decision))
         } catch {
-            if let hold = reservation.hold { _ = try? await budgets.release(hold) }
+            if let hold = reservation.hold {
+                _ = try? await budgets.release(hold)
+                alerts?.notice(budgets: hold.budgets)
+            }
             throw error
         }
         let elapsed = ContinuousClock.now - started
@@ -96,12 +104,14 @@ public struct Meter: Sendable {
             // the call happened: settle the hold with what it cost even if the ledger refused the event
             if let hold = reservation.hold {
                 _ = try? await budgets.commit(hold, actual: BudgetCharge(cost: breakdown.total, usage: result.usage))
+                alerts?.notice(budgets: hold.budgets)
             }
             throw error
         }
         var commit: BudgetCommit?
         if let hold = reservation.hold {
             commit = try await budgets.commit(hold, actual: BudgetCharge(cost: breakdown.total, usage: result.usage))
+            alerts?.notice(budgets: hold.budgets)
         }
         return .completed(
             result.value,

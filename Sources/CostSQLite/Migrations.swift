@@ -86,6 +86,23 @@ struct Migrator {
                 ) STRICT;
                 CREATE INDEX billed_costs_start ON billed_costs(start_ms, provider);
                 """),
+        // Budget alerts sent (the history, and the deduplication key: budget, level, period).
+        // Written after "0005-budgets" on main; the order is fixed at merge.
+        Migration(
+            name: "0006-budget-alerts",
+            sql: """
+                CREATE TABLE budget_alerts (
+                    id TEXT PRIMARY KEY,
+                    budget TEXT NOT NULL, scope TEXT NOT NULL, level INTEGER NOT NULL, severity TEXT NOT NULL,
+                    threshold_bp INTEGER NOT NULL,
+                    used_hi INTEGER NOT NULL, used_lo INTEGER NOT NULL,
+                    limit_kind TEXT NOT NULL, limit_hi INTEGER NOT NULL, limit_lo INTEGER NOT NULL,
+                    period_start_ms INTEGER, period_end_ms INTEGER,
+                    at_ms INTEGER NOT NULL, is_repeat INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX budget_alerts_key ON budget_alerts(budget, level, period_start_ms, at_ms);
+                CREATE INDEX budget_alerts_at ON budget_alerts(at_ms);
+                """),
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
