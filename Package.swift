@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "CostControl", targets: ["CostControl"]),
         .executable(name: "costctl", targets: ["costctl"]),
         .executable(name: "price-batch", targets: ["PriceBatchExample"]),
+        .executable(name: "budget-load", targets: ["BudgetLoadExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -67,7 +68,7 @@ let package = Package(
         // MARK: - C-backed implementations
         .target(
             name: "CostSQLite",
-            dependencies: ["CostPricing", "CCostSQLite"],
+            dependencies: ["CostPricing", "CostBudget", "CCostSQLite"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -96,6 +97,12 @@ let package = Package(
             path: "Examples/PriceBatch",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "BudgetLoadExample",
+            dependencies: ["CostSQLite", "CostBudget"],
+            path: "Examples/BudgetLoad",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Tests
         .testTarget(
@@ -117,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostSQLiteTests",
-            dependencies: ["CostSQLite", "CostPricing"],
+            dependencies: ["CostSQLite", "CostPricing", "CostBudget", "BudgetLoadExample"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -86,6 +86,8 @@ struct Migrator {
                 ) STRICT;
                 CREATE INDEX billed_costs_start ON billed_costs(start_ms, provider);
                 """),
+        // Budgets, their spend in the current period, rolling-window charges, holds (SQLiteBudgetStore).
+        Migration(name: "0005-budgets", sql: SQLiteBudgetStore.schemaSQL),
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
