@@ -105,6 +105,26 @@ final class Connection {
         }
     }
 
+    /// Replaces SQLite's automatic checkpoint (PASSIVE, every 1,000 pages) by a RESTART checkpoint
+    /// every `pages` pages of log, run by the connection whose commit reaches that size.
+    ///
+    /// With several processes writing back to back, one of them is nearly always starting a
+    /// transaction, so a passive checkpoint completes but the log is never started again from its
+    /// beginning: it grew without bound (170 MB in two seconds with two budget processes), and every
+    /// commit past the threshold checkpointed again, with two fsyncs. A RESTART checkpoint holds the
+    /// other writers back (they wait in their busy handler) until the log is copied, so the next
+    /// writer starts it again.
+    func checkpointWithRestart(everyPages pages: Int) {
+        sqlite3_wal_hook(
+            handle,
+            { context, db, _, frames in
+                if let db, frames >= Int32(truncatingIfNeeded: Int(bitPattern: context)) {
+                    _ = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_RESTART, nil, nil)
+                }
+                return SQLITE_OK
+            }, UnsafeMutableRawPointer(bitPattern: pages))
+    }
+
     deinit {
         cache.removeAll()
         sqlite3_close_v2(handle)

@@ -109,6 +109,27 @@ struct BudgetTwoProcessTests {
         #expect(state.held == .zero)
     }
 
+    @Test("two processes writing back to back: the write-ahead log is started again, not grown without bound")
+    func logStaysBounded() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.databasePath
+        let store = try SQLiteBudgetStore(path: path)  // kept open, so the log outlives the children
+        try await store.setBudget(
+            Budget(name: "load", limit: .money(try Money(dollars: 1_000_000)), period: .rolling(days: 3650)))
+        let arguments = ["--db", path, "--budget", "load", "--requests", "2500", "--estimate", "0.001", "--durability", "process-crash"]
+        let children = try [Child(arguments), Child(arguments)]
+        for result in children.map({ $0.finish() }) {
+            #expect(result.status == 0, "child failed: \(result.errors)")
+        }
+        // about 8 pages per reservation and commit: 5,000 pairs append ~40,000 pages; a RESTART
+        // checkpoint every 10,000 pages keeps the file at 10,000 pages and a few (4 KiB + 24 bytes each)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path + "-wal")
+        let size = try #require(attributes[.size] as? Int)
+        #expect(size <= 10_050 * 4_120, "the log has \(size) bytes")
+        #expect(try await store.state(of: "load")?.spent.requests == 5_000)
+    }
+
     @Test("a child killed with SIGKILL while holding: its holds expire after the TTL and the budget comes back")
     func killedWhileHolding() async throws {
         let directory = try TemporaryDirectory()
