@@ -32,6 +32,16 @@ final class Connection {
         case spin
     }
 
+    /// What the busy handler and the log hook of the connection share (see ``checkpointWithRestart(everyPages:)``).
+    private final class WaitState {
+        /// Pages of log at which a commit runs a RESTART checkpoint.
+        var restartPages: Int32 = .max
+        /// Set while that checkpoint runs: a `.spin` busy handler then gives up at once.
+        var checkpointing = false
+    }
+
+    private let waitState = WaitState()
+
     init(path: String, busyWait: BusyWait = .timeout(milliseconds: 10_000), synchronous: Synchronous = .full) throws {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -53,7 +63,10 @@ final class Connection {
         case .spin:
             sqlite3_busy_handler(
                 db,
-                { _, count in
+                { context, count in
+                    if let context, Unmanaged<WaitState>.fromOpaque(context).takeUnretainedValue().checkpointing {
+                        return 0
+                    }
                     if count < 200 {
                         usleep(50)
                         return 1
@@ -63,7 +76,7 @@ final class Connection {
                         return 1
                     }
                     return 0
-                }, nil)
+                }, Unmanaged.passUnretained(waitState).toOpaque())
         }
         _ = ccostsqlite_db_config_int(db, SQLITE_DBCONFIG_DQS_DML, 0)
         _ = ccostsqlite_db_config_int(db, SQLITE_DBCONFIG_DQS_DDL, 0)
@@ -112,17 +125,25 @@ final class Connection {
     /// transaction, so a passive checkpoint completes but the log is never started again from its
     /// beginning: it grew without bound (170 MB in two seconds with two budget processes), and every
     /// commit past the threshold checkpointed again, with two fsyncs. A RESTART checkpoint holds the
-    /// other writers back (they wait in their busy handler) until the log is copied, so the next
-    /// writer starts it again.
+    /// other writers back until the log is copied, so the next writer starts it again.
+    ///
+    /// On a `.spin` connection the checkpoint does not wait: while it runs the busy handler gives
+    /// up at once, so a long read elsewhere (a report over the ledger) makes it a passive
+    /// checkpoint, retried at the next commit, instead of stalling this commit and every writer
+    /// behind it for the whole busy timeout.
     func checkpointWithRestart(everyPages pages: Int) {
+        waitState.restartPages = Int32(clamping: pages)
         sqlite3_wal_hook(
             handle,
             { context, db, _, frames in
-                if let db, frames >= Int32(truncatingIfNeeded: Int(bitPattern: context)) {
-                    _ = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_RESTART, nil, nil)
-                }
+                guard let context, let db else { return SQLITE_OK }
+                let state = Unmanaged<WaitState>.fromOpaque(context).takeUnretainedValue()
+                guard frames >= state.restartPages else { return SQLITE_OK }
+                state.checkpointing = true
+                _ = sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_RESTART, nil, nil)
+                state.checkpointing = false
                 return SQLITE_OK
-            }, UnsafeMutableRawPointer(bitPattern: pages))
+            }, Unmanaged.passUnretained(waitState).toOpaque())
     }
 
     deinit {
