@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "costctl", targets: ["costctl"]),
         .executable(name: "price-batch", targets: ["PriceBatchExample"]),
         .executable(name: "meter-ladder", targets: ["MeterLadderExample"]),
+        .executable(name: "budget-load", targets: ["BudgetLoadExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -103,6 +104,12 @@ let package = Package(
             path: "Examples/MeterLadder",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "BudgetLoadExample",
+            dependencies: ["CostSQLite", "CostBudget"],
+            path: "Examples/BudgetLoad",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - Tests
         .testTarget(
@@ -124,7 +131,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostSQLiteTests",
-            dependencies: ["CostSQLite", "CostPricing", "CostBudget"],
+            dependencies: ["CostSQLite", "CostPricing", "CostBudget", "BudgetLoadExample"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
-// In-process budget benchmark: reserve + commit on MemoryBudgetStore (release builds only):
+// Budget benchmark: reserve + commit on MemoryBudgetStore in one process, or on SQLiteBudgetStore
+// shared by processes (release builds only):
 //   swift run -c release budget-benchmark [PAIRS] [CALLERS]
+//   swift run -c release budget-benchmark sqlite [PAIRS] [PROCESSES] [full|process-crash]
 // README.md explains the figures.
 
 import Foundation
@@ -22,6 +24,7 @@ let package = Package(
             dependencies: [
                 .product(name: "CostBudget", package: rootIdentity),
                 .product(name: "CostPricing", package: rootIdentity),
+                .product(name: "CostSQLite", package: rootIdentity),
             ],
             path: "Sources/BudgetBenchmark",
             swiftSettings: [

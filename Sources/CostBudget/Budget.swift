@@ -110,7 +110,7 @@ public struct BudgetCharge: Sendable, Hashable {
 
     public static let zero = BudgetCharge(cost: .zero, tokens: 0, requests: 0)
 
-    var isValid: Bool { !cost.isNegative && tokens >= 0 && requests >= 0 }
+    package var isValid: Bool { !cost.isNegative && tokens >= 0 && requests >= 0 }
 }
 
 /// Which requests a budget counts: a subject, optionally narrowed to one provider and/or model.

@@ -20,6 +20,8 @@ public struct BudgetError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidRequest = Code(rawValue: "invalid-request")
         /// An amount does not fit the exact arithmetic.
         public static let overflow = Code(rawValue: "overflow")
+        /// Spend computed for a period that is no longer the budget's current one.
+        public static let staleSpend = Code(rawValue: "stale-spend")
     }
 
     public var code: Code

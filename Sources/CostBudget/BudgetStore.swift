@@ -47,6 +47,11 @@ public struct BudgetReservation: Sendable, Hashable {
     public var decision: BudgetDecision
     /// Present exactly when the decision passes.
     public var hold: BudgetHold?
+
+    public init(decision: BudgetDecision, hold: BudgetHold?) {
+        self.decision = decision
+        self.hold = hold
+    }
 }
 
 /// What a commit recorded.
@@ -58,13 +63,30 @@ public struct BudgetCommit: Sendable, Hashable {
     public var overrun: Money
     /// Whether the hold had expired (or was released) before the commit; the spend is recorded anyway.
     public var holdWasExpired: Bool
+
+    public init(hold: UUID, actual: BudgetCharge, overrun: Money, holdWasExpired: Bool) {
+        self.hold = hold
+        self.actual = actual
+        self.overrun = overrun
+        self.holdWasExpired = holdWasExpired
+    }
+
+    /// The commit of `hold` at `actual`, with the overrun worked out.
+    ///
+    /// - throws: ``BudgetError`` `.overflow`.
+    public init(settling hold: BudgetHold, actual: BudgetCharge, holdWasExpired: Bool) throws {
+        let (overrun, overflow) = actual.cost.units.subtractingReportingOverflow(hold.charge.cost.units)
+        guard !overflow else { throw BudgetError(code: .overflow, message: "budget amount out of range: \(actual.cost)") }
+        self.init(hold: hold.id, actual: actual, overrun: Money(units: overrun), holdWasExpired: holdWasExpired)
+    }
 }
 
 /// The storage the budget layer needs: budget definitions, spend per period, holds.
 ///
 /// Every operation that must be atomic is one call: ``reserve(_:policy:ttl:)`` reads the state of
 /// every budget that counts the request, decides, and records the hold against all of them, or
-/// nothing. Implementations: ``MemoryBudgetStore`` (one process); a SQLite one comes later.
+/// nothing. Implementations: ``MemoryBudgetStore`` (one process) and `SQLiteBudgetStore` in CostSQLite
+/// (several processes on one database file).
 public protocol BudgetStore: Sendable {
     /// Adds a budget, or replaces the one with the same name (its spend in the period is kept).
     func setBudget(_ budget: Budget) async throws
@@ -82,6 +104,12 @@ public protocol BudgetStore: Sendable {
     func commit(_ hold: BudgetHold, actual: BudgetCharge) async throws -> BudgetCommit
     /// Drops a hold without spend; `false` when it was already settled or expired.
     func release(_ hold: BudgetHold) async throws -> Bool
+    /// Replaces a budget's spend in its current period with `spend` (computed from the usage
+    /// ledger); holds are untouched. `false` when there is no such budget.
+    ///
+    /// - throws: ``BudgetError`` `.staleSpend` when the budget's period at the store's clock is not
+    ///   the window `spend` was counted in.
+    func replaceSpend(of name: String, with spend: BudgetSpend) async throws -> Bool
 }
 
 extension BudgetStore {

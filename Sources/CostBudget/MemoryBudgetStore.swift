@@ -131,15 +131,23 @@ public actor MemoryBudgetStore: BudgetStore {
             if entry.counts && entry.rolling { accounts[entry.name, default: Account()].entries.append((at, actual)) }
         }
         holds[hold.id] = nil
-        let (overrun, overflow) = actual.cost.units.subtractingReportingOverflow(hold.charge.cost.units)
-        guard !overflow else { throw BudgetError(code: .overflow, message: "budget amount out of range: \(actual.cost)") }
-        return BudgetCommit(hold: hold.id, actual: actual, overrun: Money(units: overrun), holdWasExpired: !open)
+        return try BudgetCommit(settling: hold, actual: actual, holdWasExpired: !open)
     }
 
     public func release(_ hold: BudgetHold) throws -> Bool {
         try expireHolds(at: now())
         guard let open = holds.removeValue(forKey: hold.id) else { return false }
         try unhold(open)
+        return true
+    }
+
+    public func replaceSpend(of name: String, with spend: BudgetSpend) throws -> Bool {
+        guard let budget = definitions[name] else { return false }
+        let resolved = try spend.resolved(for: budget, at: now())
+        accounts[name, default: Account()].window = resolved.window
+        accounts[name, default: Account()].spent = resolved.spent
+        accounts[name, default: Account()].entries = resolved.entries.map { ($0.at, $0.charge) }
+        accounts[name, default: Account()].head = 0
         return true
     }
 

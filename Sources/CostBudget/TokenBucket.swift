@@ -40,6 +40,13 @@ public struct TokenBucket: Sendable, Hashable {
         self.updated = now
     }
 
+    /// A bucket as it was stored: `tokens` available at `updated`.
+    public init(rate: ThrottleRate, tokens: Double, updated: Date) {
+        self.rate = rate
+        self.tokens = min(Double(rate.burst), max(0, tokens))
+        self.updated = updated
+    }
+
     /// Tokens available at `now`.
     public func available(at now: Date) -> Double {
         let elapsed = max(0, now.timeIntervalSince(updated))
@@ -68,7 +75,7 @@ public struct TokenBucket: Sendable, Hashable {
 
 extension Duration {
     /// This duration in seconds, as a `Double` (for rates and display only).
-    var seconds: Double {
+    package var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) / 1e18
     }

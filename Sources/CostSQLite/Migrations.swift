@@ -86,8 +86,9 @@ struct Migrator {
                 ) STRICT;
                 CREATE INDEX billed_costs_start ON billed_costs(start_ms, provider);
                 """),
+        // Budgets, their spend in the current period, rolling-window charges, holds (SQLiteBudgetStore).
+        Migration(name: "0005-budgets", sql: SQLiteBudgetStore.schemaSQL),
         // Budget alerts sent (the history, and the deduplication key: budget, level, period).
-        // Written after "0005-budgets" on main; the order is fixed at merge.
         Migration(
             name: "0006-budget-alerts",
             sql: """

@@ -38,15 +38,7 @@ public actor SQLiteUsageLedger: UsageLedger {
     public init(path: String, configuration: LedgerConfiguration = LedgerConfiguration(), durability: Durability = .full)
         throws
     {
-        if path != ":memory:" {
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-            do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            } catch {
-                throw SQLiteError(
-                    code: .cannotOpen, message: "cannot create directory '\(directory.path)' for the database: \(error.localizedDescription)")
-            }
-        }
+        try Connection.createParentDirectory(of: path)
         let db = try Connection(path: path, synchronous: durability == .full ? .full : .normal)
         try Migrator.migrate(db)
         // The rollup zone: the stored one wins; a new file stores the configured one.

@@ -106,7 +106,7 @@ struct SQLiteUsageLedgerTests {
             _ = try await ledger.forget(.team, value: "ads")
             // Back to what a database written before migration 0002 holds.
             try await ledger.executeForTesting(
-                "DELETE FROM schema_migrations WHERE name <> '0001-usage-ledger'; DROP INDEX IF EXISTS events_other_usage; DROP TABLE rollup_dimension_daily; DROP TABLE IF EXISTS billed_costs; DROP TABLE IF EXISTS budget_alerts; PRAGMA user_version = 1")
+                "DELETE FROM schema_migrations WHERE name <> '0001-usage-ledger'; DROP INDEX IF EXISTS events_other_usage; DROP TABLE rollup_dimension_daily; DROP TABLE IF EXISTS billed_costs; DROP TABLE IF EXISTS budget_alerts; DROP TABLE IF EXISTS budget_holds; DROP TABLE IF EXISTS budget_entries; DROP TABLE IF EXISTS budget_accounts; DROP TABLE IF EXISTS budgets; PRAGMA user_version = 1")
             #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'rollup_dimension_daily'") == 0)
             #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 1)
         }

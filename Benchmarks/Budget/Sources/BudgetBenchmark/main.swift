@@ -9,6 +9,12 @@ struct BenchmarkError: Error, CustomStringConvertible {
     var description: String
 }
 
+// `sqlite …` and `sqlite-child …`: the SQLite store shared between processes (SQLiteBenchmark.swift)
+if let mode = CommandLine.arguments.dropFirst().first, mode.hasPrefix("sqlite") {
+    try await SQLiteBenchmark.main(Array(CommandLine.arguments.dropFirst()))
+    exit(0)
+}
+
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let pairs = arguments.first ?? 200_000
 let callers = arguments.count > 1 ? arguments[1] : 1

@@ -1,0 +1,105 @@
+import CostBudget
+import CostPricing
+import CostSQLite
+import Foundation
+
+// reserve + commit against 3 applicable budgets (org monthly, team daily, user rolling 24 h) on one
+// SQLiteBudgetStore file shared by PROCESSES processes (this executable, started again as children):
+//
+//   budget-benchmark sqlite PAIRS PROCESSES [full|process-crash]
+//
+// Each child times every pair and writes the latencies (nanoseconds, one a line) to a file; the
+// parent merges them: p50, p99, p99.9 over all pairs, and pairs per second over the span in which
+// the children ran.
+enum SQLiteBenchmark {
+    static func main(_ arguments: [String]) async throws {
+        if arguments.first == "sqlite-child" {
+            try await child(Array(arguments.dropFirst()))
+            return
+        }
+        let numbers = arguments.dropFirst().compactMap { Int($0) }
+        let pairs = numbers.first ?? 20_000
+        let processes = numbers.count > 1 ? numbers[1] : 1
+        let durability = arguments.contains("process-crash") ? "process-crash" : "full"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("budget-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("costctl.db").path
+        try await setUp(path)
+
+        var children: [(Process, String)] = []
+        for index in 0..<processes {
+            let samples = directory.appendingPathComponent("samples-\(index).txt").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            process.arguments = ["sqlite-child", path, String(pairs), durability, samples]
+            try process.run()
+            children.append((process, samples))
+        }
+        var all: [Int64] = []
+        var first = Double.infinity
+        var last = 0.0
+        for (process, samples) in children {
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw BenchmarkError(description: "a child failed") }
+            let lines = try String(contentsOfFile: samples, encoding: .utf8).split(separator: "\n")
+            guard let span = lines.first?.split(separator: " "), span.count == 2,
+                let start = Double(span[0]), let end = Double(span[1])
+            else { throw BenchmarkError(description: "no span in \(samples)") }
+            first = min(first, start)
+            last = max(last, end)
+            all += lines.dropFirst().compactMap { Int64($0) }
+        }
+        all.sort()
+        func us(_ q: Double) -> String { String(format: "%.0f", Double(all[min(all.count - 1, Int(Double(all.count) * q))]) / 1000) }
+        print(
+            "SQLite reserve+commit, 3 budgets, \(processes) process(es), synchronous=\(durability == "full" ? "FULL" : "NORMAL"), \(all.count) pairs: p50 \(us(0.5)) µs, p90 \(us(0.9)) µs, p99 \(us(0.99)) µs, p99.9 \(us(0.999)) µs, \(Int(Double(all.count) / (last - first))) pairs/s"
+        )
+    }
+
+    static func budgets() throws -> [Budget] {
+        guard let utc = TimeZone(identifier: "UTC") else { throw BenchmarkError(description: "no UTC zone") }
+        let limit = BudgetLimit.money(try Money(dollars: 1_000_000_000))
+        return [
+            try Budget(name: "org", scope: BudgetScope(.org("acme")), limit: limit, period: .monthly(in: utc)),
+            try Budget(name: "team", scope: BudgetScope(.team("growth")), limit: limit, period: .daily(in: utc)),
+            try Budget(name: "user", scope: BudgetScope(.user("ana")), limit: limit, period: .rolling(hours: 24)),
+        ]
+    }
+
+    static func setUp(_ path: String) async throws {
+        let store = try SQLiteBudgetStore(path: path)
+        for budget in try budgets() { try await store.setBudget(budget) }
+    }
+
+    /// One process: warm up, then time `pairs` reserve + commit pairs.
+    static func child(_ arguments: [String]) async throws {
+        guard arguments.count == 4, let pairs = Int(arguments[1]),
+            let durability = SQLiteBudgetStore.Durability(rawValue: arguments[2])
+        else { throw BenchmarkError(description: "sqlite-child PATH PAIRS DURABILITY SAMPLES") }
+        let store = try SQLiteBudgetStore(path: arguments[0], durability: durability)
+        guard let estimate = Money("0.01") else { throw BenchmarkError(description: "no estimate") }
+        let request = BudgetRequest(
+            provider: "openai", model: "gpt-4o", dimensions: UsageDimensions(org: "acme", team: "growth", user: "ana"),
+            estimate: BudgetCharge(cost: estimate))
+        let policy = BudgetPolicy()
+        let clock = ContinuousClock()
+        func pair() async throws -> Int64 {
+            let start = clock.now
+            let reservation = try await store.reserve(request, policy: policy)
+            guard let hold = reservation.hold else { throw BenchmarkError(description: "refused: \(reservation.decision.summary)") }
+            guard hold.budgets.count == 3 else { throw BenchmarkError(description: "\(hold.budgets.count) budgets applied, not 3") }
+            _ = try await store.commit(hold, actual: hold.charge)
+            let (s, atto) = (clock.now - start).components
+            return s * 1_000_000_000 + atto / 1_000_000_000
+        }
+        for _ in 0..<(pairs / 10) { _ = try await pair() }
+        var samples: [Int64] = []
+        samples.reserveCapacity(pairs)
+        let began = Date().timeIntervalSince1970
+        for _ in 0..<pairs { samples.append(try await pair()) }
+        var text = "\(began) \(Date().timeIntervalSince1970)\n"
+        for sample in samples { text += "\(sample)\n" }
+        try text.write(toFile: arguments[3], atomically: true, encoding: .utf8)
+    }
+}

@@ -1,0 +1,301 @@
+internal import CCostSQLite
+public import CostBudget
+internal import CostPricing
+public import Foundation
+
+/// A ``BudgetStore`` in one SQLite file, shared by every process that opens it: the same file as
+/// the usage ledger (`ControlPaths().database`), so budgets, spend and usage travel together.
+///
+/// Every operation is one write transaction (`BEGIN IMMEDIATE`): ``reserve(_:policy:ttl:)`` takes
+/// the write lock, reads the state of every budget that counts the request, calls
+/// ``BudgetPolicy/decide(_:states:at:)`` and writes the hold before it lets go, so two processes can
+/// never both take the last of a budget. A process that waits for the lock sleeps in 50 µs steps
+/// first, then 1 ms steps, for up to about 10 s; only then is ``SQLiteError`` `.busy` thrown.
+///
+/// The semantics are those of ``MemoryBudgetStore``: calendar and custom budgets reset when the
+/// period changes, rolling budgets age charges out one by one, holds expire after their TTL (a
+/// process killed while holding gives its budget back then), replacing a budget keeps its spend
+/// unless its period changes, and a commit after expiry is still recorded.
+///
+/// For example:
+/// ```swift
+/// let store = try SQLiteBudgetStore(path: ControlPaths().database)
+/// try await store.setBudget(budget)
+/// let reservation = try await store.reserve(request, policy: BudgetPolicy())
+/// if let hold = reservation.hold { _ = try await store.commit(hold, actual: actual) }
+/// ```
+public actor SQLiteBudgetStore: BudgetStore {
+    /// How commits are made durable (the ledger's choice, per connection).
+    public typealias Durability = SQLiteUsageLedger.Durability
+
+    public nonisolated let path: String
+    let db: Connection
+    private let now: @Sendable () -> Date
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+    /// The definitions as last read, and the `budgets_generation` they were read at: another
+    /// process that changes a budget bumps the generation, and the next transaction reads them again.
+    private var generation: String?
+    private var loaded = false
+    private var ordered: [Budget] = []
+    private var definitions: [String: Budget] = [:]
+
+    /// Opens (creating it, its directory and the schema if needed) the database at `path`.
+    ///
+    /// - parameter durability: `.full` (the default) fsyncs every reservation and commit, so they
+    ///   survive a power loss; `.processCrash` survives a crashed or killed process but may lose the
+    ///   last transactions on power loss (then spend can be rebuilt from the ledger).
+    /// - throws: ``SQLiteError`` (`.cannotOpen`, `.schemaTooNew`, `.corrupt`).
+    public init(path: String, durability: Durability = .full, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        try Connection.createParentDirectory(of: path)
+        let db = try Connection(path: path, busyWait: .spin, synchronous: durability == .full ? .full : .normal)
+        try Migrator.migrate(db)
+        // A reservation and its commit append about 8 pages to the write-ahead log; a checkpoint
+        // (two fsyncs) every 1,000 pages (SQLite's default) would stall one pair in about 120. Every
+        // 10,000 pages (about 40 MB of log) it stalls one in about 1,200; RESTART, so that the log starts
+        // again even while other processes write back to back.
+        db.checkpointWithRestart(everyPages: 10_000)
+        self.path = path
+        self.db = db
+        self.now = now
+    }
+
+    // MARK: - Budgets
+
+    public func setBudget(_ budget: Budget) throws {
+        let json = try encode(budget)
+        let normalized = try decode(json)  // as every process will read it back
+        try db.writeTransaction {
+            let select = try db.cached("SELECT definition FROM budgets WHERE name = ?")
+            select.bind(budget.name, at: 1)
+            let old = try select.step() ? select.text(0).flatMap { try? decode($0) } : nil
+            select.reset()
+            let upsert = try db.cached(
+                "INSERT INTO budgets (name, definition) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET definition = excluded.definition")
+            upsert.bind(budget.name, at: 1)
+            upsert.bind(json, at: 2)
+            try upsert.step()
+            let account = try db.cached("INSERT INTO budget_accounts (budget) VALUES (?) ON CONFLICT(budget) DO NOTHING")
+            account.bind(budget.name, at: 1)
+            try account.step()
+            if let old, old.period != normalized.period {
+                try run(
+                    """
+                    UPDATE budget_accounts SET window_start = NULL, window_end = NULL, spent_cost_hi = 0, spent_cost_lo = 0,
+                        spent_tokens = 0, spent_requests = 0 WHERE budget = ?
+                    """, budget.name)
+                try run("DELETE FROM budget_entries WHERE budget = ?", budget.name)
+            }
+            if let old, old.throttle != normalized.throttle {
+                try run("UPDATE budget_accounts SET bucket_tokens = NULL, bucket_updated = NULL WHERE budget = ?", budget.name)
+            }
+            try bumpGeneration()
+        }
+    }
+
+    public func removeBudget(named name: String) throws -> Bool {
+        try db.writeTransaction {
+            // the account and rolling charges go with it (ON DELETE CASCADE)
+            try run("DELETE FROM budgets WHERE name = ?", name)
+            guard db.changes == 1 else { return false }
+            // open holds stop counting against it, so a budget added later under the name starts clean
+            let holds = try db.cached("SELECT id, budgets FROM budget_holds")
+            var rewritten: [(id: String, budgets: [String])] = []
+            while try holds.step() {
+                let names = BudgetSession.names(holds.text(1))
+                if names.contains(name), let id = holds.text(0) { rewritten.append((id, names.filter { $0 != name })) }
+            }
+            for hold in rewritten {
+                let update = try db.cached("UPDATE budget_holds SET budgets = ? WHERE id = ?")
+                update.bind(BudgetSession.json(hold.budgets), at: 1)
+                update.bind(hold.id, at: 2)
+                try update.step()
+            }
+            try bumpGeneration()
+            return true
+        }
+    }
+
+    public func budgets() throws -> [Budget] {
+        try db.readTransaction { try loadDefinitions() }
+        return ordered
+    }
+
+    public func state(of name: String) throws -> BudgetState? {
+        let at = now()
+        return try db.writeTransaction {
+            try loadDefinitions()
+            guard let budget = definitions[name] else { return nil }
+            var session = BudgetSession(db: db, at: at)
+            try session.expireHolds(definitions)
+            let state = try session.state(budget)
+            try session.flush()
+            return state
+        }
+    }
+
+    // MARK: - Reservations
+
+    public func reserve(_ request: BudgetRequest, policy: BudgetPolicy, ttl: Duration) throws -> BudgetReservation {
+        let at = now()
+        return try db.writeTransaction {
+            try loadDefinitions()
+            var session = BudgetSession(db: db, at: at)
+            try session.expireHolds(definitions)
+            var states: [BudgetState] = []
+            for budget in ordered where request.isCounted(by: budget) {
+                states.append(try session.state(budget))
+            }
+            let decision = try policy.decide(request, states: states, at: at)
+            guard decision.passes else {
+                try session.flush()
+                return BudgetReservation(decision: decision, hold: nil)
+            }
+            for name in decision.throttledBudgets {
+                if let budget = definitions[name] { try session.takeToken(budget) }
+            }
+            let hold = BudgetHold(
+                budgets: decision.verdicts.map(\.budget), charge: decision.charge, provider: decision.provider,
+                model: decision.model, createdAt: at, expiresAt: at.addingTimeInterval(ttl.seconds))
+            for name in hold.budgets where definitions[name] != nil {
+                try session.adjustHeld(name, by: hold.charge, adding: true)
+            }
+            try session.insert(hold)
+            try session.flush()
+            return BudgetReservation(decision: decision, hold: hold)
+        }
+    }
+
+    public func commit(_ hold: BudgetHold, actual: BudgetCharge) throws -> BudgetCommit {
+        guard actual.isValid else {
+            throw BudgetError(code: .invalidRequest, message: "an actual charge must not be negative")
+        }
+        let at = now()
+        return try db.writeTransaction {
+            try loadDefinitions()
+            var session = BudgetSession(db: db, at: at)
+            try session.expireHolds(definitions)
+            let record = try session.openHold(hold.id)
+            // the spend happened: record it against the hold's budgets whether or not the hold is open;
+            // the held amount comes off only the budgets the open hold still counts against
+            let holding = Set(record?.budgets ?? [])
+            for name in hold.budgets {
+                guard let budget = definitions[name] else { continue }
+                try session.settle(budget, held: holding.contains(name) ? hold.charge : nil, actual: actual)
+            }
+            if record != nil { try session.deleteHold(hold.id) }
+            try session.flush()
+            return try BudgetCommit(settling: hold, actual: actual, holdWasExpired: record == nil)
+        }
+    }
+
+    public func release(_ hold: BudgetHold) throws -> Bool {
+        let at = now()
+        return try db.writeTransaction {
+            try loadDefinitions()
+            var session = BudgetSession(db: db, at: at)
+            try session.expireHolds(definitions)
+            guard let record = try session.openHold(hold.id) else { return false }
+            for name in record.budgets where definitions[name] != nil {
+                try session.adjustHeld(name, by: record.charge, adding: false)
+            }
+            try session.deleteHold(hold.id)
+            try session.flush()
+            return true
+        }
+    }
+
+    public func replaceSpend(of name: String, with spend: BudgetSpend) throws -> Bool {
+        let at = now()
+        return try db.writeTransaction {
+            try loadDefinitions()
+            guard let budget = definitions[name] else { return false }
+            var session = BudgetSession(db: db, at: at)
+            try session.replaceSpend(budget, with: try spend.resolved(for: budget, at: at))
+            try session.flush()
+            return true
+        }
+    }
+
+    /// Open holds, oldest first (for status displays and tests); expired ones are left out.
+    public func openHolds() throws -> [BudgetHold] {
+        let at = now()
+        return try db.readTransaction { try BudgetSession(db: db, at: at).openHolds() }
+    }
+
+    // MARK: - Definitions
+
+    private func encode(_ budget: Budget) throws -> String {
+        String(decoding: try encoder.encode(budget), as: UTF8.self)
+    }
+
+    private func decode(_ json: String) throws -> Budget {
+        do {
+            return try decoder.decode(Budget.self, from: Data(json.utf8))
+        } catch {
+            throw SQLiteError(
+                code: .corrupt, message: "database '\(path)' holds a budget definition this build cannot read (\(error)); upgrade costctl")
+        }
+    }
+
+    /// Reads the definitions again when another process (or this one) changed them.
+    private func loadDefinitions() throws {
+        let current = try SQLiteUsageLedger.meta(db, "budgets_generation")
+        if loaded && current == generation { return }
+        let statement = try db.cached("SELECT definition FROM budgets")
+        var list: [Budget] = []
+        while try statement.step() {
+            list.append(try decode(statement.text(0) ?? ""))
+        }
+        ordered = list.sorted { $0.name < $1.name }
+        definitions = Dictionary(list.map { ($0.name, $0) }) { $1 }
+        generation = current
+        loaded = true
+    }
+
+    private func bumpGeneration() throws {
+        let current = try SQLiteUsageLedger.meta(db, "budgets_generation").flatMap { Int($0) } ?? 0
+        try SQLiteUsageLedger.setMeta(db, "budgets_generation", String(current + 1))
+    }
+
+    private func run(_ sql: String, _ name: String) throws {
+        let statement = try db.cached(sql)
+        statement.bind(name, at: 1)
+        try statement.step()
+    }
+
+    // MARK: - Schema
+
+    /// Migration `0005-budgets`. Amounts of money are stored exactly as the two 64-bit halves of
+    /// their 128-bit count of 10⁻¹⁸ USD (`_hi`, `_lo`); instants as seconds since 2001-01-01 (a
+    /// `Date`'s own `Double`, exact).
+    static let schemaSQL = """
+        CREATE TABLE budgets (
+            name TEXT PRIMARY KEY,
+            definition TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE budget_accounts (
+            budget TEXT PRIMARY KEY REFERENCES budgets(name) ON DELETE CASCADE,
+            window_start REAL, window_end REAL,
+            spent_cost_hi INTEGER NOT NULL DEFAULT 0, spent_cost_lo INTEGER NOT NULL DEFAULT 0,
+            spent_tokens INTEGER NOT NULL DEFAULT 0, spent_requests INTEGER NOT NULL DEFAULT 0,
+            held_cost_hi INTEGER NOT NULL DEFAULT 0, held_cost_lo INTEGER NOT NULL DEFAULT 0,
+            held_tokens INTEGER NOT NULL DEFAULT 0, held_requests INTEGER NOT NULL DEFAULT 0,
+            bucket_tokens REAL, bucket_updated REAL
+        ) STRICT;
+        CREATE TABLE budget_entries (
+            budget TEXT NOT NULL REFERENCES budgets(name) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            cost_hi INTEGER NOT NULL, cost_lo INTEGER NOT NULL, tokens INTEGER NOT NULL, requests INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX budget_entries_at ON budget_entries(budget, at);
+        CREATE TABLE budget_holds (
+            id TEXT PRIMARY KEY,
+            budgets TEXT NOT NULL,
+            cost_hi INTEGER NOT NULL, cost_lo INTEGER NOT NULL, tokens INTEGER NOT NULL, requests INTEGER NOT NULL,
+            provider TEXT NOT NULL, model TEXT NOT NULL,
+            created REAL NOT NULL, expires REAL NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX budget_holds_expires ON budget_holds(expires);
+        """
+}
