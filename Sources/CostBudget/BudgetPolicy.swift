@@ -26,21 +26,15 @@ public struct BudgetPolicy: Sendable {
     ///
     /// - throws: ``BudgetError`` `.invalidRequest` for a negative estimate, `.overflow`.
     public func decide(_ request: BudgetRequest, states: [BudgetState], at now: Date) throws -> BudgetDecision {
-        guard request.estimate.isValid else {
-            throw BudgetError(code: .invalidRequest, message: "a request's estimate must not be negative")
-        }
+        try Self.validate(request)
         var verdicts: [BudgetVerdict] = []
-        var deciding: BudgetVerdict?
         for state in states where state.window != nil && request.isCounted(by: state.budget) {
-            let verdict = try self.verdict(request, state: state, at: now)
-            verdicts.append(verdict)
-            if let d = deciding, !Self.isStricter(verdict, than: d) { continue }
-            deciding = verdict
+            verdicts.append(try self.verdict(request, state: state, at: now))
         }
         var decision = BudgetDecision(
-            verdicts: verdicts, deciding: deciding, provider: request.provider, model: request.model,
+            verdicts: verdicts, deciding: Self.strictest(verdicts), provider: request.provider, model: request.model,
             charge: request.estimate)
-        switch deciding?.action {
+        switch decision.deciding?.action {
         case .downgrade(let choice)?, .switchProvider(let choice)?:
             decision.provider = choice.provider
             decision.model = choice.model
@@ -50,6 +44,26 @@ public struct BudgetPolicy: Sendable {
         }
         return decision
     }
+
+    /// - throws: ``BudgetError`` `.invalidRequest` for a negative estimate.
+    static func validate(_ request: BudgetRequest) throws {
+        guard request.estimate.isValid else {
+            throw BudgetError(code: .invalidRequest, message: "a request's estimate must not be negative")
+        }
+    }
+
+    /// The verdict that decides: the strictest, the first of equals.
+    static func strictest(_ verdicts: [BudgetVerdict]) -> BudgetVerdict? {
+        var deciding: BudgetVerdict?
+        for verdict in verdicts {
+            if let d = deciding, !isStricter(verdict, than: d) { continue }
+            deciding = verdict
+        }
+        return deciding
+    }
+
+    /// The reason of a verdict below every level (a constant, so a quiet decision builds no text).
+    static var quietReason: String { "below every level of the ladder" }
 
     private static func isStricter(_ a: BudgetVerdict, than b: BudgetVerdict) -> Bool {
         if a.action.severity != b.action.severity { return a.action.severity > b.action.severity }
@@ -77,7 +91,7 @@ public struct BudgetPolicy: Sendable {
     private func rule(
         for level: LadderLevel?, request: BudgetRequest, state: BudgetState, at now: Date
     ) -> (BudgetAction, String) {
-        guard let level else { return (.allow, "below every level of the ladder") }
+        guard let level else { return (.allow, Self.quietReason) }
         let budget = state.budget
         var notes: [String] = []
         func because(_ text: String) -> String { (notes + [text]).joined(separator: "; ") }

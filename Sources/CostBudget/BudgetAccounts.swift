@@ -1,0 +1,435 @@
+import CostPricing
+import Foundation
+
+/// The state behind a ``MemoryBudgetStore``: budgets with their counters, the open holds, and the
+/// index that finds the budgets of a request. A value type with no lock of its own: the store keeps
+/// it behind one, so every method here runs as one atomic step.
+///
+/// Budgets live in ``accounts`` at a *key* that never changes (a removed budget leaves a retired
+/// slot behind, and a budget added again under the same name gets a new key), so an open hold
+/// names its budgets by key and needs no string hashing to settle.
+struct BudgetAccounts {
+    /// One budget and its counters in the current period.
+    struct Account {
+        var budget: Budget
+        var isLive = true
+        /// The position of the budget in name order (decisions list budgets by name).
+        var rank = 0
+        /// Whether the scope is narrowed to a provider or a model (checked after the index lookup).
+        var isFiltered = false
+        /// `limit × basis points` of the mildest level that is on: a request whose
+        /// `used × 10,000` stays below it is below every level (`nil`: every level is off).
+        var quietBound: Int128?
+        /// The window's length for a rolling period.
+        var rollingSeconds: Int?
+        var window: PeriodWindow?
+        var spent = BudgetCharge.zero
+        var held = BudgetCharge.zero
+        /// Committed charges of a rolling window, oldest first (from `head` on).
+        var entries: [(at: Date, charge: BudgetCharge)] = []
+        var head = 0
+        var bucket: TokenBucket?
+
+        init(_ budget: Budget) {
+            self.budget = budget
+            configure()
+        }
+
+        /// Derives the precomputed fields from ``budget``.
+        mutating func configure() {
+            isFiltered = budget.scope.provider != nil || budget.scope.model != nil
+            let mildest = budget.profile.thresholds.compactMap { $0?.basisPoints }.min()
+            quietBound = mildest.flatMap { bp in
+                let (bound, overflow) = budget.limit.units.multipliedReportingOverflow(by: Int128(bp))
+                return overflow ? nil : bound
+            }
+            if case .rolling(let seconds) = budget.period { rollingSeconds = seconds } else { rollingSeconds = nil }
+        }
+
+        /// Spent + held + `estimate` in the budget's measure, as ``BudgetPolicy`` computes it.
+        @inline(__always)
+        func usedAfter(_ estimate: BudgetCharge) -> Int128 {
+            let limit = budget.limit
+            let used = limit.measure(spent).saturatingAdd(limit.measure(held))
+            let (after, overflow) = used.addingReportingOverflow(limit.measure(estimate))
+            return overflow ? .max : after
+        }
+
+        /// Whether `used` is below every level that is on (exactly the ladder's `level(...) == nil`,
+        /// since thresholds rise with the level).
+        @inline(__always)
+        func isQuiet(_ used: Int128) -> Bool {
+            guard let quietBound else { return !budget.profile.thresholds.contains { $0 != nil } }
+            let (scaled, overflow) = used.multipliedReportingOverflow(by: 10_000)
+            return overflow ? used <= 0 : scaled < quietBound
+        }
+    }
+
+    /// A hold not yet settled.
+    struct OpenHold {
+        var keys: KeyList
+        var charge: BudgetCharge
+        var provider: String
+        var model: String
+        var createdAt: Date
+        var expiresAt: Date
+    }
+
+    /// What ``reserve(_:policy:at:expiresAt:verdicts:)`` decided.
+    enum Admission {
+        /// Every applicable budget stays below every level: the verdicts were appended, and a hold
+        /// of the request's estimate was recorded under this id.
+        case quiet(UUID)
+        /// The policy decided; a hold was recorded when the decision passes.
+        case decided(BudgetDecision, hold: UUID?)
+    }
+
+    private(set) var accounts: [Account] = []
+    /// Keys of the live budgets, by name.
+    private var names: [String: Int] = [:]
+    /// Keys of the live budgets in name order.
+    private(set) var ordered: [Int] = []
+    private var matcher = BudgetMatcher()
+    private var holds: [UInt64: OpenHold] = [:]
+    /// The earliest `expiresAt` among ``holds`` (a lower bound), so that most calls skip the sweep.
+    private var nextExpiry: Date = .distantFuture
+    /// Hold ids: this store's random high half, and a serial number in the low half.
+    private let idPrefix: UInt64
+    private var nextSerial: UInt64 = 1
+    /// Reused buffer of matching keys (no allocation per request once warm).
+    private var scratch: [Int] = []
+
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        idPrefix = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
+    }
+
+    // MARK: - Budgets
+
+    mutating func setBudget(_ budget: Budget) {
+        if let key = names[budget.name] {
+            if accounts[key].budget.period != budget.period {
+                accounts[key].window = nil
+                accounts[key].spent = .zero
+                accounts[key].entries = []
+                accounts[key].head = 0
+            }
+            accounts[key].budget = budget
+            accounts[key].configure()
+        } else {
+            names[budget.name] = accounts.count
+            accounts.append(Account(budget))
+        }
+        reindex()
+    }
+
+    mutating func removeBudget(named name: String) -> Bool {
+        // the key is retired, so open holds stop counting against it and a budget added later
+        // under the name starts clean
+        guard let key = names.removeValue(forKey: name) else { return false }
+        accounts[key].isLive = false
+        accounts[key].entries = []
+        accounts[key].bucket = nil
+        reindex()
+        return true
+    }
+
+    var budgets: [Budget] { ordered.map { accounts[$0].budget } }
+
+    mutating func state(of name: String, at instant: Date) throws -> BudgetState? {
+        try expireHolds(at: instant)
+        guard let key = names[name] else { return nil }
+        return try state(key, at: instant)
+    }
+
+    private mutating func reindex() {
+        let accounts = self.accounts
+        ordered = names.values.sorted { accounts[$0].budget.name < accounts[$1].budget.name }
+        for (rank, key) in ordered.enumerated() { self.accounts[key].rank = rank }
+        matcher = BudgetMatcher(ordered.map { (key: $0, scope: accounts[$0].budget.scope) })
+    }
+
+    // MARK: - Reservations
+
+    /// Decides `request` against every budget that counts it and records a hold when it passes.
+    ///
+    /// When every applicable budget stays below every level (the common case), the verdicts are
+    /// appended to `verdicts` and the caller builds the decision outside the lock; otherwise the
+    /// policy decides here, on the states as they are.
+    mutating func reserve(
+        _ request: BudgetRequest, policy: BudgetPolicy, at instant: Date, expiresAt: Date,
+        verdicts: inout [BudgetVerdict]
+    ) throws -> Admission {
+        try expireHolds(at: instant)
+        match(request)
+        let estimate = request.estimate
+        var quiet = true
+        for key in scratch {
+            try roll(key, at: instant)
+            guard accounts[key].window != nil else { continue }
+            if !accounts[key].isQuiet(accounts[key].usedAfter(estimate)) {
+                quiet = false
+                break
+            }
+        }
+        guard quiet else { return try decide(request, policy: policy, at: instant, expiresAt: expiresAt) }
+        var keys = KeyList()
+        for key in scratch where accounts[key].window != nil {
+            _ = try accounts[key].held.adding(estimate)  // check every sum first: all budgets or none
+            keys.append(key)
+        }
+        for index in 0..<keys.count {
+            let key = keys[index]
+            verdicts.append(BudgetVerdict(
+                budget: accounts[key].budget.name, level: nil, usedAfter: accounts[key].usedAfter(estimate),
+                limit: accounts[key].budget.limit, action: .allow, reason: BudgetPolicy.quietReason))
+            accounts[key].held = try accounts[key].held.adding(estimate)
+        }
+        return .quiet(record(OpenHold(
+            keys: keys, charge: estimate, provider: request.provider, model: request.model, createdAt: instant,
+            expiresAt: expiresAt)))
+    }
+
+    /// The general path: states of the matched budgets, the policy's decision, tokens and the hold.
+    private mutating func decide(
+        _ request: BudgetRequest, policy: BudgetPolicy, at instant: Date, expiresAt: Date
+    ) throws -> Admission {
+        var states: [BudgetState] = []
+        states.reserveCapacity(scratch.count)
+        for key in scratch { states.append(try state(key, at: instant)) }
+        let decision = try policy.decide(request, states: states, at: instant)
+        guard decision.passes else { return .decided(decision, hold: nil) }
+        // the verdicts follow the matched budgets that have a window, in order
+        var keys = KeyList()
+        for key in scratch where accounts[key].window != nil {
+            _ = try accounts[key].held.adding(decision.charge)
+            keys.append(key)
+        }
+        for (index, verdict) in decision.verdicts.enumerated() where index < keys.count {
+            let key = keys[index]
+            if verdict.action == .throttle(wait: .zero) { accounts[key].bucket?.take(at: instant) }
+            accounts[key].held = try accounts[key].held.adding(decision.charge)
+        }
+        let id = record(OpenHold(
+            keys: keys, charge: decision.charge, provider: decision.provider, model: decision.model,
+            createdAt: instant, expiresAt: expiresAt))
+        return .decided(decision, hold: id)
+    }
+
+    /// Settles `hold` with `actual`; whether the hold was still open.
+    mutating func commit(_ hold: BudgetHold, actual: BudgetCharge, at instant: Date) throws -> Bool {
+        try expireHolds(at: instant)
+        let slot = serial(of: hold.id).flatMap { holds.index(forKey: $0) }
+        let keys = slot.map { holds.values[$0].keys } ?? KeyList()
+        if slot != nil, isIntact(keys, names: hold.budgets) {
+            // the hold as it was issued: its keys are the budgets, and it counts against each
+            for index in 0..<keys.count {
+                try settle(keys[index], unhold: hold.charge, actual: actual, at: instant, write: false)
+            }
+            for index in 0..<keys.count {
+                try settle(keys[index], unhold: hold.charge, actual: actual, at: instant, write: true)
+            }
+        } else {
+            // the spend happened: record it against the hold's budgets by name, whether or not the
+            // hold is open; the held amount comes off only the budgets the open hold still counts against
+            var targets: [(key: Int, unhold: BudgetCharge)] = []
+            for name in hold.budgets {
+                guard let key = names[name] else { continue }
+                targets.append((key, keys.contains(key) ? hold.charge : .zero))
+            }
+            for target in targets {
+                try settle(target.key, unhold: target.unhold, actual: actual, at: instant, write: false)
+            }
+            for target in targets {
+                try settle(target.key, unhold: target.unhold, actual: actual, at: instant, write: true)
+            }
+        }
+        if let slot { holds.remove(at: slot) }
+        return slot != nil
+    }
+
+    /// Drops a hold without spend; whether it was open.
+    mutating func release(_ hold: BudgetHold, at instant: Date) throws -> Bool {
+        try expireHolds(at: instant)
+        guard let serial = serial(of: hold.id), let open = holds[serial] else { return false }
+        try unhold(open)
+        holds[serial] = nil
+        return true
+    }
+
+    /// Open holds, oldest first; each names the budgets it still counts against.
+    var openHolds: [BudgetHold] {
+        holds.map { serial, open in
+            var budgets: [String] = []
+            for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
+                budgets.append(accounts[open.keys[index]].budget.name)
+            }
+            return BudgetHold(
+                id: UUID(high: idPrefix, low: serial), budgets: budgets, charge: open.charge, provider: open.provider,
+                model: open.model, createdAt: open.createdAt, expiresAt: open.expiresAt)
+        }.sorted { $0.createdAt < $1.createdAt }
+    }
+
+    // MARK: - Internals
+
+    /// Leaves the keys of the live budgets that count `request` in ``scratch``, in name order.
+    private mutating func match(_ request: BudgetRequest) {
+        scratch.removeAll(keepingCapacity: true)
+        matcher.candidates(request.dimensions, into: &scratch)
+        var count = 0
+        for index in scratch.indices {
+            let key = scratch[index]
+            if accounts[key].isFiltered && !request.isCounted(by: accounts[key].budget) { continue }
+            scratch[count] = key
+            count += 1
+        }
+        scratch.removeLast(scratch.count - count)
+        // insertion sort by rank: a handful of keys
+        for i in scratch.indices.dropFirst() {
+            let key = scratch[i]
+            var j = i
+            while j > 0, accounts[scratch[j - 1]].rank > accounts[key].rank {
+                scratch[j] = scratch[j - 1]
+                j -= 1
+            }
+            scratch[j] = key
+        }
+    }
+
+    /// Whether the open hold's keys are still the live budgets `names`, one for one.
+    private func isIntact(_ keys: KeyList, names: [String]) -> Bool {
+        guard keys.count == names.count else { return false }
+        for index in 0..<keys.count {
+            let account = keys[index]
+            guard accounts[account].isLive, accounts[account].budget.name == names[index] else { return false }
+        }
+        return true
+    }
+
+    /// Takes `unhold` off a budget's held amount and adds `actual` to its spend when the budget's
+    /// period is current; with `write: false` only checks that the sums fit.
+    private mutating func settle(_ key: Int, unhold: BudgetCharge, actual: BudgetCharge, at instant: Date, write: Bool) throws {
+        try roll(key, at: instant)
+        let held = try accounts[key].held.subtracting(unhold)
+        let counts = accounts[key].window != nil
+        let spent = counts ? try accounts[key].spent.adding(actual) : accounts[key].spent
+        guard write else { return }
+        accounts[key].held = held
+        accounts[key].spent = spent
+        if counts && accounts[key].rollingSeconds != nil { accounts[key].entries.append((instant, actual)) }
+    }
+
+    private mutating func record(_ open: OpenHold) -> UUID {
+        let serial = nextSerial | 0x8000_0000_0000_0000  // RFC 4122 variant
+        nextSerial += 1
+        holds[serial] = open
+        nextExpiry = min(nextExpiry, open.expiresAt)
+        return UUID(high: idPrefix, low: serial)
+    }
+
+    /// The serial number of one of this store's hold ids; `nil` for any other id.
+    private func serial(of id: UUID) -> UInt64? {
+        let (high, low) = id.halves
+        return high == idPrefix ? low : nil
+    }
+
+    private mutating func unhold(_ open: OpenHold) throws {
+        for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
+            _ = try accounts[open.keys[index]].held.subtracting(open.charge)
+        }
+        for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
+            accounts[open.keys[index]].held = try accounts[open.keys[index]].held.subtracting(open.charge)
+        }
+    }
+
+    private mutating func expireHolds(at instant: Date) throws {
+        guard nextExpiry <= instant else { return }
+        var earliest = Date.distantFuture
+        var expired: [UInt64] = []
+        for (serial, open) in holds {
+            if open.expiresAt <= instant {
+                expired.append(serial)
+            } else {
+                earliest = min(earliest, open.expiresAt)
+            }
+        }
+        for serial in expired {
+            guard let open = holds.removeValue(forKey: serial) else { continue }
+            try unhold(open)
+        }
+        nextExpiry = earliest
+    }
+
+    /// The budget's state at `instant`, after moving its account to the current period.
+    private mutating func state(_ key: Int, at instant: Date) throws -> BudgetState {
+        try roll(key, at: instant)
+        var wait = Duration.zero
+        if accounts[key].budget.profile.threshold(of: .throttling) != nil {
+            if accounts[key].bucket?.rate != accounts[key].budget.throttle {
+                accounts[key].bucket = TokenBucket(rate: accounts[key].budget.throttle, at: instant)
+            }
+            wait = accounts[key].bucket?.wait(at: instant) ?? .zero
+        }
+        let account = accounts[key]
+        return BudgetState(
+            budget: account.budget, window: account.window, spent: account.spent, held: account.held, throttleWait: wait)
+    }
+
+    /// Resets a calendar or custom account when the period changed; ages out a rolling one.
+    private mutating func roll(_ key: Int, at instant: Date) throws {
+        if let seconds = accounts[key].rollingSeconds {
+            let start = instant.addingTimeInterval(-Double(seconds))
+            accounts[key].window = PeriodWindow(start: start, end: instant)
+            while accounts[key].head < accounts[key].entries.count, accounts[key].entries[accounts[key].head].at <= start {
+                accounts[key].spent = try accounts[key].spent.subtracting(accounts[key].entries[accounts[key].head].charge)
+                accounts[key].head += 1
+            }
+            if accounts[key].head > 1024 && accounts[key].head * 2 > accounts[key].entries.count {
+                accounts[key].entries.removeFirst(accounts[key].head)
+                accounts[key].head = 0
+            }
+            return
+        }
+        // periods tile time: while the instant is inside the current calendar or custom period,
+        // nothing changes (and the calendar arithmetic is skipped)
+        if let current = accounts[key].window, current.contains(instant) { return }
+        let window = accounts[key].budget.period.window(containing: instant)
+        if window != accounts[key].window {
+            accounts[key].window = window
+            accounts[key].spent = .zero
+        }
+    }
+}
+
+/// Up to four keys inline, more in an array: a hold names its budgets without an allocation.
+struct KeyList {
+    private(set) var count = 0
+    private var inline: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    private var more: [Int] = []
+
+    mutating func append(_ key: Int) {
+        switch count {
+        case 0: inline.0 = key
+        case 1: inline.1 = key
+        case 2: inline.2 = key
+        case 3: inline.3 = key
+        default: more.append(key)
+        }
+        count += 1
+    }
+
+    subscript(index: Int) -> Int {
+        switch index {
+        case 0: inline.0
+        case 1: inline.1
+        case 2: inline.2
+        case 3: inline.3
+        default: more[index - 4]
+        }
+    }
+
+    func contains(_ key: Int) -> Bool {
+        for index in 0..<count where self[index] == key { return true }
+        return false
+    }
+}
