@@ -65,8 +65,10 @@ struct BudgetAccounts {
         }
     }
 
-    /// A hold not yet settled.
+    /// A hold not yet settled (in a free slot: `serial` 0).
     struct OpenHold {
+        /// Unique in the store: a slot is reused, a serial number never is; 0 marks a free slot.
+        var serial: UInt64 = 0
         var keys: KeyList
         var charge: BudgetCharge
         var provider: String
@@ -77,11 +79,48 @@ struct BudgetAccounts {
 
     /// What ``reserve(_:policy:at:expiresAt:verdicts:)`` decided.
     enum Admission {
-        /// Every applicable budget stays below every level: the verdicts were appended, and a hold
-        /// of the request's estimate was recorded under this id.
-        case quiet(UUID)
+        /// Every applicable budget stays below every level: the verdicts and the budgets' names
+        /// were appended, and a hold of the request's estimate was recorded under this id;
+        /// `deciding` is the index of the verdict with the highest utilization.
+        case quiet(HoldID, deciding: Int?)
         /// The policy decided; a hold was recorded when the decision passes.
-        case decided(BudgetDecision, hold: UUID?)
+        case decided(BudgetDecision, hold: HoldID?)
+    }
+
+    /// Where a hold is, and its serial number; ``uuid`` makes the public id of it.
+    ///
+    /// The UUID keeps the version-4 and variant bits: the high half is the store's random prefix
+    /// (upper 32 bits) with the slot in the bits the version nibble leaves (28 bits), the low half
+    /// is the serial number. A commit finds its slot without hashing and checks the serial.
+    struct HoldID {
+        var slot: Int
+        var serial: UInt64
+
+        /// A random prefix for a store's ids: upper 32 bits, with the version nibble.
+        static func makePrefix() -> UInt64 {
+            var generator = SystemRandomNumberGenerator()
+            return generator.next() & 0xFFFF_FFFF_0000_0000 | 0x4000
+        }
+
+        static let maxSlot = 1 << 28 - 1
+
+        func uuid(prefix: UInt64) -> UUID {
+            let slotBits = UInt64(slot & 0xFFF) | UInt64(slot >> 12) << 16
+            return UUID(high: prefix | slotBits, low: serial)
+        }
+
+        /// The slot and serial of an id made with `prefix`; `nil` for any other id.
+        init?(_ id: UUID, prefix: UInt64) {
+            let (high, low) = id.halves
+            guard high & 0xFFFF_FFFF_0000_F000 == prefix else { return nil }
+            slot = Int(high & 0xFFF) | Int(high >> 16 & 0xFFFF) << 12
+            serial = low
+        }
+
+        init(slot: Int, serial: UInt64) {
+            self.slot = slot
+            self.serial = serial
+        }
     }
 
     private(set) var accounts: [Account] = []
@@ -90,18 +129,34 @@ struct BudgetAccounts {
     /// Keys of the live budgets in name order.
     private(set) var ordered: [Int] = []
     private var matcher = BudgetMatcher()
-    private var holds: [UInt64: OpenHold] = [:]
+    /// Open holds by slot; free slots (serial 0) are listed in ``freeSlots``. Not optionals, so
+    /// that a commit reads a slot's fields in place instead of copying the hold out.
+    private var holds: [OpenHold] = []
+    private var freeSlots: [Int] = []
     /// The earliest `expiresAt` among ``holds`` (a lower bound), so that most calls skip the sweep.
     private var nextExpiry: Date = .distantFuture
-    /// Hold ids: this store's random high half, and a serial number in the low half.
-    private let idPrefix: UInt64
+    /// The store's prefix of hold ids (``HoldID``).
+    let idPrefix: UInt64
     private var nextSerial: UInt64 = 1
     /// Reused buffer of matching keys (no allocation per request once warm).
     private var scratch: [Int] = []
+    /// The request whose matching keys ``scratch`` holds, while no budget has changed since: a
+    /// caller that sends the same dimensions again skips the index (equal strings that share their
+    /// storage compare in a few instructions).
+    private var lastMatch = LastMatch()
 
-    init() {
-        var generator = SystemRandomNumberGenerator()
-        idPrefix = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
+    private struct LastMatch {
+        var isValid = false
+        var dimensions = UsageDimensions()
+        var provider = ""
+        var model = ""
+    }
+
+    /// The TTL of the last reservation and its length in seconds (`Duration.seconds` divides).
+    private var lastTTL: (ttl: Duration, seconds: Double) = (.zero, 0)
+
+    init(idPrefix: UInt64) {
+        self.idPrefix = idPrefix
     }
 
     // MARK: - Budgets
@@ -147,6 +202,7 @@ struct BudgetAccounts {
         ordered = names.values.sorted { accounts[$0].budget.name < accounts[$1].budget.name }
         for (rank, key) in ordered.enumerated() { self.accounts[key].rank = rank }
         matcher = BudgetMatcher(ordered.map { (key: $0, scope: accounts[$0].budget.scope) })
+        lastMatch.isValid = false
     }
 
     // MARK: - Reservations
@@ -157,10 +213,12 @@ struct BudgetAccounts {
     /// appended to `verdicts` and the caller builds the decision outside the lock; otherwise the
     /// policy decides here, on the states as they are.
     mutating func reserve(
-        _ request: BudgetRequest, policy: BudgetPolicy, at instant: Date, expiresAt: Date,
-        verdicts: inout [BudgetVerdict]
+        _ request: BudgetRequest, policy: BudgetPolicy, at instant: Date, ttl: Duration, expiresAt: inout Date,
+        verdicts: inout [BudgetVerdict], names: inout [String]
     ) throws -> Admission {
         try expireHolds(at: instant)
+        if lastTTL.ttl != ttl { lastTTL = (ttl, ttl.seconds) }
+        expiresAt = instant.addingTimeInterval(lastTTL.seconds)
         match(request)
         let estimate = request.estimate
         var quiet = true
@@ -178,16 +236,24 @@ struct BudgetAccounts {
             _ = try accounts[key].held.adding(estimate)  // check every sum first: all budgets or none
             keys.append(key)
         }
+        // every verdict allows at no level, so the strictest is the most used one (the first of equals)
+        var deciding: (index: Int, used: Int128, limit: Int128)?
         for index in 0..<keys.count {
             let key = keys[index]
+            let used = accounts[key].usedAfter(estimate)
+            let limit = accounts[key].budget.limit
             verdicts.append(BudgetVerdict(
-                budget: accounts[key].budget.name, level: nil, usedAfter: accounts[key].usedAfter(estimate),
-                limit: accounts[key].budget.limit, action: .allow, reason: BudgetPolicy.quietReason))
+                budget: accounts[key].budget.name, level: nil, usedAfter: used, limit: limit, action: .allow,
+                reason: BudgetPolicy.quietReason))
+            names.append(accounts[key].budget.name)
             accounts[key].held = try accounts[key].held.adding(estimate)
+            if let d = deciding, !BudgetPolicy.isMoreUsed(used, of: limit.units, than: d.used, of: d.limit) { continue }
+            deciding = (index, used, limit.units)
         }
-        return .quiet(record(OpenHold(
+        let id = try record(OpenHold(
             keys: keys, charge: estimate, provider: request.provider, model: request.model, createdAt: instant,
-            expiresAt: expiresAt)))
+            expiresAt: expiresAt))
+        return .quiet(id, deciding: deciding?.index)
     }
 
     /// The general path: states of the matched budgets, the policy's decision, tokens and the hold.
@@ -210,7 +276,7 @@ struct BudgetAccounts {
             if verdict.action == .throttle(wait: .zero) { accounts[key].bucket?.take(at: instant) }
             accounts[key].held = try accounts[key].held.adding(decision.charge)
         }
-        let id = record(OpenHold(
+        let id = try record(OpenHold(
             keys: keys, charge: decision.charge, provider: decision.provider, model: decision.model,
             createdAt: instant, expiresAt: expiresAt))
         return .decided(decision, hold: id)
@@ -219,8 +285,8 @@ struct BudgetAccounts {
     /// Settles `hold` with `actual`; whether the hold was still open.
     mutating func commit(_ hold: BudgetHold, actual: BudgetCharge, at instant: Date) throws -> Bool {
         try expireHolds(at: instant)
-        let slot = serial(of: hold.id).flatMap { holds.index(forKey: $0) }
-        let keys = slot.map { holds.values[$0].keys } ?? KeyList()
+        let slot = find(hold.id)
+        let keys = slot.map { holds[$0].keys } ?? KeyList()
         if slot != nil, isIntact(keys, names: hold.budgets) {
             // the hold as it was issued: its keys are the budgets, and it counts against each
             for index in 0..<keys.count {
@@ -244,28 +310,30 @@ struct BudgetAccounts {
                 try settle(target.key, unhold: target.unhold, actual: actual, at: instant, write: true)
             }
         }
-        if let slot { holds.remove(at: slot) }
+        if let slot { free(slot) }
         return slot != nil
     }
 
     /// Drops a hold without spend; whether it was open.
     mutating func release(_ hold: BudgetHold, at instant: Date) throws -> Bool {
         try expireHolds(at: instant)
-        guard let serial = serial(of: hold.id), let open = holds[serial] else { return false }
-        try unhold(open)
-        holds[serial] = nil
+        guard let slot = find(hold.id) else { return false }
+        try unhold(holds[slot])
+        free(slot)
         return true
     }
 
     /// Open holds, oldest first; each names the budgets it still counts against.
     var openHolds: [BudgetHold] {
-        holds.map { serial, open in
+        holds.indices.compactMap { slot -> BudgetHold? in
+            let open = holds[slot]
+            guard open.serial != 0 else { return nil }
             var budgets: [String] = []
             for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
                 budgets.append(accounts[open.keys[index]].budget.name)
             }
             return BudgetHold(
-                id: UUID(high: idPrefix, low: serial), budgets: budgets, charge: open.charge, provider: open.provider,
+                id: HoldID(slot: slot, serial: open.serial).uuid(prefix: idPrefix), budgets: budgets, charge: open.charge, provider: open.provider,
                 model: open.model, createdAt: open.createdAt, expiresAt: open.expiresAt)
         }.sorted { $0.createdAt < $1.createdAt }
     }
@@ -274,6 +342,9 @@ struct BudgetAccounts {
 
     /// Leaves the keys of the live budgets that count `request` in ``scratch``, in name order.
     private mutating func match(_ request: BudgetRequest) {
+        if isLastMatch(request) { return }
+        lastMatch = LastMatch(
+            isValid: true, dimensions: request.dimensions, provider: request.provider, model: request.model)
         scratch.removeAll(keepingCapacity: true)
         matcher.candidates(request.dimensions, into: &scratch)
         var count = 0
@@ -296,6 +367,18 @@ struct BudgetAccounts {
         }
     }
 
+    /// Whether `request` has the dimensions a scope can match on (not session or operation) of the
+    /// last match, and its provider and model where some budget filters on them.
+    private func isLastMatch(_ request: BudgetRequest) -> Bool {
+        guard lastMatch.isValid else { return false }
+        let d = request.dimensions
+        guard d.org == lastMatch.dimensions.org, d.team == lastMatch.dimensions.team, d.user == lastMatch.dimensions.user,
+            d.project == lastMatch.dimensions.project, d.keyID == lastMatch.dimensions.keyID,
+            d.tags == lastMatch.dimensions.tags
+        else { return false }
+        return !matcher.hasFilters || (request.provider == lastMatch.provider && request.model == lastMatch.model)
+    }
+
     /// Whether the open hold's keys are still the live budgets `names`, one for one.
     private func isIntact(_ keys: KeyList, names: [String]) -> Bool {
         guard keys.count == names.count else { return false }
@@ -309,7 +392,7 @@ struct BudgetAccounts {
     /// Takes `unhold` off a budget's held amount and adds `actual` to its spend when the budget's
     /// period is current; with `write: false` only checks that the sums fit.
     private mutating func settle(_ key: Int, unhold: BudgetCharge, actual: BudgetCharge, at instant: Date, write: Bool) throws {
-        try roll(key, at: instant)
+        if !write { try roll(key, at: instant) }  // the checking pass moved the account to the period
         let held = try accounts[key].held.subtracting(unhold)
         let counts = accounts[key].window != nil
         let spent = counts ? try accounts[key].spent.adding(actual) : accounts[key].spent
@@ -319,18 +402,35 @@ struct BudgetAccounts {
         if counts && accounts[key].rollingSeconds != nil { accounts[key].entries.append((instant, actual)) }
     }
 
-    private mutating func record(_ open: OpenHold) -> UUID {
-        let serial = nextSerial | 0x8000_0000_0000_0000  // RFC 4122 variant
+    private mutating func record(_ open: OpenHold) throws -> HoldID {
+        var open = open
+        open.serial = nextSerial | 0x8000_0000_0000_0000  // RFC 4122 variant
         nextSerial += 1
-        holds[serial] = open
+        let slot: Int
+        if let reused = freeSlots.popLast() {
+            slot = reused
+            holds[slot] = open
+        } else {
+            guard holds.count <= HoldID.maxSlot else {
+                throw BudgetError(code: .overflow, message: "too many open holds (\(holds.count)): commit or release them")
+            }
+            slot = holds.count
+            holds.append(open)
+        }
         nextExpiry = min(nextExpiry, open.expiresAt)
-        return UUID(high: idPrefix, low: serial)
+        return HoldID(slot: slot, serial: open.serial)
     }
 
-    /// The serial number of one of this store's hold ids; `nil` for any other id.
-    private func serial(of id: UUID) -> UInt64? {
-        let (high, low) = id.halves
-        return high == idPrefix ? low : nil
+    /// The slot of one of this store's open holds; `nil` for a settled hold or any other id.
+    private func find(_ id: UUID) -> Int? {
+        guard let hold = HoldID(id, prefix: idPrefix), hold.slot < holds.count, holds[hold.slot].serial == hold.serial
+        else { return nil }
+        return hold.slot
+    }
+
+    private mutating func free(_ slot: Int) {
+        holds[slot].serial = 0
+        freeSlots.append(slot)
     }
 
     private mutating func unhold(_ open: OpenHold) throws {
@@ -345,17 +445,13 @@ struct BudgetAccounts {
     private mutating func expireHolds(at instant: Date) throws {
         guard nextExpiry <= instant else { return }
         var earliest = Date.distantFuture
-        var expired: [UInt64] = []
-        for (serial, open) in holds {
-            if open.expiresAt <= instant {
-                expired.append(serial)
+        for slot in holds.indices where holds[slot].serial != 0 {
+            if holds[slot].expiresAt <= instant {
+                try unhold(holds[slot])
+                free(slot)
             } else {
-                earliest = min(earliest, open.expiresAt)
+                earliest = min(earliest, holds[slot].expiresAt)
             }
-        }
-        for serial in expired {
-            guard let open = holds.removeValue(forKey: serial) else { continue }
-            try unhold(open)
         }
         nextExpiry = earliest
     }

@@ -16,12 +16,15 @@ struct BudgetMatcher {
     private var project: [String: [Int]] = [:]
     private var key: [String: [Int]] = [:]
     private var tags: [String: [String: [Int]]] = [:]
+    /// Whether some budget is narrowed to a provider or a model.
+    private(set) var hasFilters = false
 
     init() {}
 
     /// Indexes `budgets` (key, scope) by subject.
     init(_ budgets: some Sequence<(key: Int, scope: BudgetScope)>) {
         for (index, scope) in budgets {
+            if scope.provider != nil || scope.model != nil { hasFilters = true }
             switch scope.subject {
             case .global: global.append(index)
             case .org(let v): org[v, default: []].append(index)

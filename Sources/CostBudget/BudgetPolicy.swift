@@ -54,12 +54,12 @@ public struct BudgetPolicy: Sendable {
 
     /// The verdict that decides: the strictest, the first of equals.
     static func strictest(_ verdicts: [BudgetVerdict]) -> BudgetVerdict? {
-        var deciding: BudgetVerdict?
-        for verdict in verdicts {
-            if let d = deciding, !isStricter(verdict, than: d) { continue }
-            deciding = verdict
+        guard !verdicts.isEmpty else { return nil }
+        var best = 0
+        for index in 1..<verdicts.count where isStricter(verdicts[index], than: verdicts[best]) {
+            best = index
         }
-        return deciding
+        return verdicts[best]
     }
 
     /// The reason of a verdict below every level (a constant, so a quiet decision builds no text).
@@ -70,11 +70,16 @@ public struct BudgetPolicy: Sendable {
         let la = a.level?.rawValue ?? 0
         let lb = b.level?.rawValue ?? 0
         if la != lb { return la > lb }
-        // the higher utilization, exactly: a.used / a.limit > b.used / b.limit
-        let (left, o1) = a.usedAfter.multipliedReportingOverflow(by: b.limit.units)
-        let (right, o2) = b.usedAfter.multipliedReportingOverflow(by: a.limit.units)
-        if !o1 && !o2 { return left > right }
-        return a.utilization > b.utilization
+        return isMoreUsed(a.usedAfter, of: a.limit.units, than: b.usedAfter, of: b.limit.units)
+    }
+
+    /// Whether `used / limit > otherUsed / otherLimit`, exactly: the cross products in 256 bits
+    /// (limits are positive).
+    @inline(__always)
+    static func isMoreUsed(_ used: Int128, of limit: Int128, than otherUsed: Int128, of otherLimit: Int128) -> Bool {
+        let left = used.multipliedFullWidth(by: otherLimit)
+        let right = otherUsed.multipliedFullWidth(by: limit)
+        return left.high != right.high ? left.high > right.high : left.low > right.low
     }
 
     /// One budget's verdict.

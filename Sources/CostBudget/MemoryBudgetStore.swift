@@ -1,6 +1,5 @@
 import CostPricing
 public import Foundation
-internal import Synchronization
 
 /// A ``BudgetStore`` in memory, for one process: every operation is one step under a lock, so a
 /// reservation is atomic across all the budgets it touches.
@@ -22,38 +21,56 @@ internal import Synchronization
 /// let reservation = try store.reserveNow(request, policy: BudgetPolicy())
 /// if let hold = reservation.hold { _ = try store.commitNow(hold, actual: actual) }
 /// ```
-public final class MemoryBudgetStore: BudgetStore {
+// @unchecked Sendable: `accounts` is only read or written inside `withLock`, between `lock.lock()`
+// and `lock.unlock()`; `now` is a `@Sendable` closure.
+public final class MemoryBudgetStore: BudgetStore, @unchecked Sendable {
     private let now: @Sendable () -> Date
-    private let accounts: Mutex<BudgetAccounts>
+    /// A spin-then-yield lock rather than `Mutex`: on Linux `Mutex` is a priority-inheritance futex
+    /// that hands the lock over through the kernel, and with more threads than cores (8 on 2) the
+    /// callers convoy behind it: 26,000 pairs/s instead of 700,000 (Documentation/Performance.md).
+    private let lock = SpinLock()
+    // Guarded by `lock`: the runtime's dynamic exclusivity checks would only repeat that guarantee.
+    @exclusivity(unchecked) private var accounts: BudgetAccounts
+    /// The store's prefix of hold ids (a copy of the accounts', read without the lock).
+    private let idPrefix: UInt64
 
     public init(now: @escaping @Sendable () -> Date = { Date() }) {
         self.now = now
-        self.accounts = Mutex(BudgetAccounts())
+        idPrefix = BudgetAccounts.HoldID.makePrefix()
+        accounts = BudgetAccounts(idPrefix: idPrefix)
+    }
+
+    /// Runs `body` on the accounts, holding the lock.
+    @inline(__always)
+    private func withLock<T>(_ body: (inout BudgetAccounts) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&accounts)
     }
 
     // MARK: - Budgets
 
     /// Adds a budget, or replaces the one with the same name (its spend is kept unless its period changes).
     public func setBudget(_ budget: Budget) async {
-        accounts.withLock { $0.setBudget(budget) }
+        withLock { $0.setBudget(budget) }
     }
 
     public func removeBudget(named name: String) async -> Bool {
-        accounts.withLock { $0.removeBudget(named: name) }
+        withLock { $0.removeBudget(named: name) }
     }
 
     public func budgets() async -> [Budget] {
-        accounts.withLock { $0.budgets }
+        withLock { $0.budgets }
     }
 
     public func state(of name: String) async throws -> BudgetState? {
         let at = now()
-        return try accounts.withLock { try $0.state(of: name, at: at) }
+        return try withLock { try $0.state(of: name, at: at) }
     }
 
     /// Open holds, oldest first (for status displays and tests).
     public var openHolds: [BudgetHold] {
-        get async { accounts.withLock { $0.openHolds } }
+        get async { withLock { $0.openHolds } }
     }
 
     // MARK: - Reservations
@@ -80,25 +97,30 @@ public final class MemoryBudgetStore: BudgetStore {
     ) throws -> BudgetReservation {
         try BudgetPolicy.validate(request)
         let at = now()
-        let expiresAt = at.addingTimeInterval(ttl.seconds)
+        var expiresAt = at
+        // the arrays of the answer are allocated here, outside the lock
         var verdicts: [BudgetVerdict] = []
-        verdicts.reserveCapacity(4)  // allocated here, outside the lock
-        let admission = try accounts.withLock {
-            try $0.reserve(request, policy: policy, at: at, expiresAt: expiresAt, verdicts: &verdicts)
+        verdicts.reserveCapacity(4)
+        var names: [String] = []
+        names.reserveCapacity(4)
+        let admission = try withLock {
+            try $0.reserve(
+                request, policy: policy, at: at, ttl: ttl, expiresAt: &expiresAt, verdicts: &verdicts, names: &names)
         }
         switch admission {
-        case .quiet(let id):
+        case .quiet(let id, let deciding):
             let decision = BudgetDecision(
-                verdicts: verdicts, deciding: BudgetPolicy.strictest(verdicts), provider: request.provider,
+                verdicts: verdicts, deciding: deciding.map { verdicts[$0] }, provider: request.provider,
                 model: request.model, charge: request.estimate)
             let hold = BudgetHold(
-                id: id, budgets: verdicts.map(\.budget), charge: request.estimate, provider: request.provider,
+                id: id.uuid(prefix: idPrefix), budgets: names, charge: request.estimate, provider: request.provider,
                 model: request.model, createdAt: at, expiresAt: expiresAt)
             return BudgetReservation(decision: decision, hold: hold)
         case .decided(let decision, let id):
             guard let id else { return BudgetReservation(decision: decision, hold: nil) }
+            for verdict in decision.verdicts { names.append(verdict.budget) }
             let hold = BudgetHold(
-                id: id, budgets: decision.verdicts.map(\.budget), charge: decision.charge, provider: decision.provider,
+                id: id.uuid(prefix: idPrefix), budgets: names, charge: decision.charge, provider: decision.provider,
                 model: decision.model, createdAt: at, expiresAt: expiresAt)
             return BudgetReservation(decision: decision, hold: hold)
         }
@@ -116,7 +138,7 @@ public final class MemoryBudgetStore: BudgetStore {
         let (overrun, overflow) = actual.cost.units.subtractingReportingOverflow(hold.charge.cost.units)
         guard !overflow else { throw BudgetError(code: .overflow, message: "budget amount out of range: \(actual.cost)") }
         let at = now()
-        let open = try accounts.withLock { try $0.commit(hold, actual: actual, at: at) }
+        let open = try withLock { try $0.commit(hold, actual: actual, at: at) }
         return BudgetCommit(hold: hold.id, actual: actual, overrun: Money(units: overrun), holdWasExpired: !open)
     }
 
@@ -124,6 +146,6 @@ public final class MemoryBudgetStore: BudgetStore {
     /// was already settled or expired.
     public func releaseNow(_ hold: BudgetHold) throws -> Bool {
         let at = now()
-        return try accounts.withLock { try $0.release(hold, at: at) }
+        return try withLock { try $0.release(hold, at: at) }
     }
 }
