@@ -17,9 +17,12 @@ struct BudgetAccounts {
         var rank = 0
         /// Whether the scope is narrowed to a provider or a model (checked after the index lookup).
         var isFiltered = false
-        /// `limit × basis points` of the mildest level that is on: a request whose
-        /// `used × 10,000` stays below it is below every level (`nil`: every level is off).
-        var quietBound: Int128?
+        /// The most a budget may have used and still be below every level that is on:
+        /// `used × 10,000 < limit × basis points of the mildest level` ⇔ `used ≤ quietMax`, with
+        /// `quietMax = (limit × basis points − 1) / 10,000` (`nil`: no level is on, or the
+        /// product does not fit and the ladder decides).
+        var quietMax: Int128?
+        var hasLevels = false
         /// The window's length for a rolling period.
         var rollingSeconds: Int?
         var window: PeriodWindow?
@@ -39,9 +42,10 @@ struct BudgetAccounts {
         mutating func configure() {
             isFiltered = budget.scope.provider != nil || budget.scope.model != nil
             let mildest = budget.profile.thresholds.compactMap { $0?.basisPoints }.min()
-            quietBound = mildest.flatMap { bp in
+            hasLevels = mildest != nil
+            quietMax = mildest.flatMap { bp in
                 let (bound, overflow) = budget.limit.units.multipliedReportingOverflow(by: Int128(bp))
-                return overflow ? nil : bound
+                return overflow || bound <= 0 ? nil : (bound - 1) / 10_000
             }
             if case .rolling(let seconds) = budget.period { rollingSeconds = seconds } else { rollingSeconds = nil }
         }
@@ -55,13 +59,13 @@ struct BudgetAccounts {
             return overflow ? .max : after
         }
 
-        /// Whether `used` is below every level that is on (exactly the ladder's `level(...) == nil`,
-        /// since thresholds rise with the level).
+        /// Whether `used` is below every level that is on (exactly the ladder's `level(...) == nil`:
+        /// thresholds rise with the level, and `Threshold.isReached` compares `used × 10,000 ≥
+        /// limit × basis points`, where an overflowing product counts as reached for positive `used`).
         @inline(__always)
         func isQuiet(_ used: Int128) -> Bool {
-            guard let quietBound else { return !budget.profile.thresholds.contains { $0 != nil } }
-            let (scaled, overflow) = used.multipliedReportingOverflow(by: 10_000)
-            return overflow ? used <= 0 : scaled < quietBound
+            guard let quietMax else { return !hasLevels }
+            return used <= quietMax
         }
     }
 
@@ -69,12 +73,12 @@ struct BudgetAccounts {
     struct OpenHold {
         /// Unique in the store: a slot is reused, a serial number never is; 0 marks a free slot.
         var serial: UInt64 = 0
-        var keys: KeyList
-        var charge: BudgetCharge
-        var provider: String
-        var model: String
-        var createdAt: Date
-        var expiresAt: Date
+        var keys = KeyList()
+        var charge = BudgetCharge.zero
+        var provider = ""
+        var model = ""
+        var createdAt = Date.distantPast
+        var expiresAt = Date.distantPast
     }
 
     /// What ``reserve(_:policy:at:expiresAt:verdicts:)`` decided.
@@ -250,9 +254,9 @@ struct BudgetAccounts {
             if let d = deciding, !BudgetPolicy.isMoreUsed(used, of: limit.units, than: d.used, of: d.limit) { continue }
             deciding = (index, used, limit.units)
         }
-        let id = try record(OpenHold(
+        let id = try record(
             keys: keys, charge: estimate, provider: request.provider, model: request.model, createdAt: instant,
-            expiresAt: expiresAt))
+            expiresAt: expiresAt)
         return .quiet(id, deciding: deciding?.index)
     }
 
@@ -276,9 +280,9 @@ struct BudgetAccounts {
             if verdict.action == .throttle(wait: .zero) { accounts[key].bucket?.take(at: instant) }
             accounts[key].held = try accounts[key].held.adding(decision.charge)
         }
-        let id = try record(OpenHold(
+        let id = try record(
             keys: keys, charge: decision.charge, provider: decision.provider, model: decision.model,
-            createdAt: instant, expiresAt: expiresAt))
+            createdAt: instant, expiresAt: expiresAt)
         return .decided(decision, hold: id)
     }
 
@@ -402,23 +406,31 @@ struct BudgetAccounts {
         if counts && accounts[key].rollingSeconds != nil { accounts[key].entries.append((instant, actual)) }
     }
 
-    private mutating func record(_ open: OpenHold) throws -> HoldID {
-        var open = open
-        open.serial = nextSerial | 0x8000_0000_0000_0000  // RFC 4122 variant
-        nextSerial += 1
+    /// Records an open hold in a free slot, field by field (no copy of a whole hold).
+    private mutating func record(
+        keys: KeyList, charge: BudgetCharge, provider: String, model: String, createdAt: Date, expiresAt: Date
+    ) throws -> HoldID {
         let slot: Int
         if let reused = freeSlots.popLast() {
             slot = reused
-            holds[slot] = open
         } else {
             guard holds.count <= HoldID.maxSlot else {
                 throw BudgetError(code: .overflow, message: "too many open holds (\(holds.count)): commit or release them")
             }
             slot = holds.count
-            holds.append(open)
+            holds.append(OpenHold())
         }
-        nextExpiry = min(nextExpiry, open.expiresAt)
-        return HoldID(slot: slot, serial: open.serial)
+        let serial = nextSerial | 0x8000_0000_0000_0000  // RFC 4122 variant
+        nextSerial += 1
+        holds[slot].serial = serial
+        holds[slot].keys = keys
+        holds[slot].charge = charge
+        holds[slot].provider = provider
+        holds[slot].model = model
+        holds[slot].createdAt = createdAt
+        holds[slot].expiresAt = expiresAt
+        nextExpiry = min(nextExpiry, expiresAt)
+        return HoldID(slot: slot, serial: serial)
     }
 
     /// The slot of one of this store's open holds; `nil` for a settled hold or any other id.

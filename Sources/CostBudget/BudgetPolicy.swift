@@ -77,6 +77,7 @@ public struct BudgetPolicy: Sendable {
     /// (limits are positive).
     @inline(__always)
     static func isMoreUsed(_ used: Int128, of limit: Int128, than otherUsed: Int128, of otherLimit: Int128) -> Bool {
+        if limit == otherLimit { return used > otherUsed }
         let left = used.multipliedFullWidth(by: otherLimit)
         let right = otherUsed.multipliedFullWidth(by: limit)
         return left.high != right.high ? left.high > right.high : left.low > right.low

@@ -128,6 +128,23 @@ struct SynchronousStoreTests {
         #expect(reservation.decision.action == .allow && reservation.hold?.budgets == ["a", "b"])
     }
 
+    @Test(
+        "at the mildest level's edge the store's quick check agrees with the ladder, exactly",
+        arguments: [(999, 699), (999, 700), (1_000, 699), (1_000, 700), (3, 2), (3, 3), (7, 4), (7, 5)])
+    func quietEdge(limit: Int, tokens: Int) async throws {
+        let store = MemoryBudgetStore(now: TestClock(Self.start).function)
+        let budget = try Budget(name: "t", limit: .tokens(limit), period: .monthly(in: F.zone("UTC")))
+        await store.setBudget(budget)
+        let request = BudgetRequest(
+            provider: "acme", model: "acme-pro", estimate: BudgetCharge(cost: .zero, tokens: tokens), priority: .critical)
+        let state = try #require(try await store.state(of: "t"))
+        let expected = try BudgetPolicy().decide(request, states: [state], at: Self.start)
+        let decision = try store.reserveNow(request, policy: BudgetPolicy()).decision
+        #expect(decision == expected)
+        // 70% of the limit is where the warning starts
+        #expect((decision.action == .allow) == (tokens * 10 < limit * 7))
+    }
+
     @Test("below every level the store decides as the policy does: the same verdicts, reasons and deciding budget")
     func quietPathMatchesPolicy() async throws {
         let store = MemoryBudgetStore(now: TestClock(Self.start).function)
