@@ -1,7 +1,7 @@
 import CostPricing
 import Foundation
 
-/// The state behind a ``MemoryBudgetStore``: budgets with their counters, the open holds, and the
+/// The state behind a ``MemoryBudgetStore``: budgets and their counters, the open holds, and the
 /// index that finds the budgets of a request. A value type with no lock of its own: the store keeps
 /// it behind one, so every method here runs as one atomic step.
 ///
@@ -9,7 +9,8 @@ import Foundation
 /// slot behind, and a budget added again under the same name gets a new key), so an open hold
 /// names its budgets by key and needs no string hashing to settle.
 struct BudgetAccounts {
-    /// One budget and its counters in the current period.
+    /// One budget: its definition, what is derived from it, and its throttle bucket (its counters
+    /// are in ``Counters`` at the same key).
     struct Account {
         var budget: Budget
         var isLive = true
@@ -25,12 +26,6 @@ struct BudgetAccounts {
         var hasLevels = false
         /// The window's length for a rolling period.
         var rollingSeconds: Int?
-        var window: PeriodWindow?
-        var spent = BudgetCharge.zero
-        var held = BudgetCharge.zero
-        /// Committed charges of a rolling window, oldest first (from `head` on).
-        var entries: [(at: Date, charge: BudgetCharge)] = []
-        var head = 0
         var bucket: TokenBucket?
 
         init(_ budget: Budget) {
@@ -50,15 +45,6 @@ struct BudgetAccounts {
             if case .rolling(let seconds) = budget.period { rollingSeconds = seconds } else { rollingSeconds = nil }
         }
 
-        /// Spent + held + `estimate` in the budget's measure, as ``BudgetPolicy`` computes it.
-        @inline(__always)
-        func usedAfter(_ estimate: BudgetCharge) -> Int128 {
-            let limit = budget.limit
-            let used = limit.measure(spent).saturatingAdd(limit.measure(held))
-            let (after, overflow) = used.addingReportingOverflow(limit.measure(estimate))
-            return overflow ? .max : after
-        }
-
         /// Whether `used` is below every level that is on (exactly the ladder's `level(...) == nil`:
         /// thresholds rise with the level, and `Threshold.isReached` compares `used × 10,000 ≥
         /// limit × basis points`, where an overflowing product counts as reached for positive `used`).
@@ -67,6 +53,18 @@ struct BudgetAccounts {
             guard let quietMax else { return !hasLevels }
             return used <= quietMax
         }
+    }
+
+    /// What a budget has counted in its current period: the fields every reservation and commit
+    /// write, kept apart from the definitions (which they only read), so that a write moves as few
+    /// cache lines between cores as it can.
+    struct Counters {
+        var window: PeriodWindow?
+        var spent = BudgetCharge.zero
+        var held = BudgetCharge.zero
+        /// Committed charges of a rolling window, oldest first (from `head` on).
+        var head = 0
+        var entries: [(at: Date, charge: BudgetCharge)] = []
     }
 
     /// A hold not yet settled (in a free slot: `serial` 0).
@@ -128,6 +126,8 @@ struct BudgetAccounts {
     }
 
     private(set) var accounts: [Account] = []
+    /// The counters of each account, at the same key.
+    private var counters: [Counters] = []
     /// Keys of the live budgets, by name.
     private var names: [String: Int] = [:]
     /// Keys of the live budgets in name order.
@@ -141,7 +141,6 @@ struct BudgetAccounts {
     private var nextExpiry: Date = .distantFuture
     /// The store's prefix of hold ids (``HoldID``).
     let idPrefix: UInt64
-    private var nextSerial: UInt64 = 1
     /// Reused buffer of matching keys (no allocation per request once warm).
     private var scratch: [Int] = []
     /// The request whose matching keys ``scratch`` holds, while no budget has changed since: a
@@ -158,6 +157,8 @@ struct BudgetAccounts {
 
     /// The TTL of the last reservation and its length in seconds (`Duration.seconds` divides).
     private var lastTTL: (ttl: Duration, seconds: Double) = (.zero, 0)
+    /// Written by every reservation: last, away from the fields that are only read.
+    private var nextSerial: UInt64 = 1
 
     init(idPrefix: UInt64) {
         self.idPrefix = idPrefix
@@ -168,16 +169,16 @@ struct BudgetAccounts {
     mutating func setBudget(_ budget: Budget) {
         if let key = names[budget.name] {
             if accounts[key].budget.period != budget.period {
-                accounts[key].window = nil
-                accounts[key].spent = .zero
-                accounts[key].entries = []
-                accounts[key].head = 0
+                let held = counters[key].held
+                counters[key] = Counters()
+                counters[key].held = held
             }
             accounts[key].budget = budget
             accounts[key].configure()
         } else {
             names[budget.name] = accounts.count
             accounts.append(Account(budget))
+            counters.append(Counters())
         }
         reindex()
     }
@@ -187,8 +188,8 @@ struct BudgetAccounts {
         // under the name starts clean
         guard let key = names.removeValue(forKey: name) else { return false }
         accounts[key].isLive = false
-        accounts[key].entries = []
         accounts[key].bucket = nil
+        counters[key] = Counters()
         reindex()
         return true
     }
@@ -228,29 +229,29 @@ struct BudgetAccounts {
         var quiet = true
         for key in scratch {
             try roll(key, at: instant)
-            guard accounts[key].window != nil else { continue }
-            if !accounts[key].isQuiet(accounts[key].usedAfter(estimate)) {
+            guard counters[key].window != nil else { continue }
+            if !accounts[key].isQuiet(usedAfter(key, estimate)) {
                 quiet = false
                 break
             }
         }
         guard quiet else { return try decide(request, policy: policy, at: instant, expiresAt: expiresAt) }
         var keys = KeyList()
-        for key in scratch where accounts[key].window != nil {
-            _ = try accounts[key].held.adding(estimate)  // check every sum first: all budgets or none
+        for key in scratch where counters[key].window != nil {
+            _ = try counters[key].held.adding(estimate)  // check every sum first: all budgets or none
             keys.append(key)
         }
         // every verdict allows at no level, so the strictest is the most used one (the first of equals)
         var deciding: (index: Int, used: Int128, limit: Int128)?
         for index in 0..<keys.count {
             let key = keys[index]
-            let used = accounts[key].usedAfter(estimate)
+            let used = usedAfter(key, estimate)
             let limit = accounts[key].budget.limit
             verdicts.append(BudgetVerdict(
                 budget: accounts[key].budget.name, level: nil, usedAfter: used, limit: limit, action: .allow,
                 reason: BudgetPolicy.quietReason))
             names.append(accounts[key].budget.name)
-            accounts[key].held = try accounts[key].held.adding(estimate)
+            counters[key].held = try counters[key].held.adding(estimate)
             if let d = deciding, !BudgetPolicy.isMoreUsed(used, of: limit.units, than: d.used, of: d.limit) { continue }
             deciding = (index, used, limit.units)
         }
@@ -271,14 +272,14 @@ struct BudgetAccounts {
         guard decision.passes else { return .decided(decision, hold: nil) }
         // the verdicts follow the matched budgets that have a window, in order
         var keys = KeyList()
-        for key in scratch where accounts[key].window != nil {
-            _ = try accounts[key].held.adding(decision.charge)
+        for key in scratch where counters[key].window != nil {
+            _ = try counters[key].held.adding(decision.charge)
             keys.append(key)
         }
         for (index, verdict) in decision.verdicts.enumerated() where index < keys.count {
             let key = keys[index]
             if verdict.action == .throttle(wait: .zero) { accounts[key].bucket?.take(at: instant) }
-            accounts[key].held = try accounts[key].held.adding(decision.charge)
+            counters[key].held = try counters[key].held.adding(decision.charge)
         }
         let id = try record(
             keys: keys, charge: decision.charge, provider: decision.provider, model: decision.model,
@@ -337,8 +338,9 @@ struct BudgetAccounts {
                 budgets.append(accounts[open.keys[index]].budget.name)
             }
             return BudgetHold(
-                id: HoldID(slot: slot, serial: open.serial).uuid(prefix: idPrefix), budgets: budgets, charge: open.charge, provider: open.provider,
-                model: open.model, createdAt: open.createdAt, expiresAt: open.expiresAt)
+                id: HoldID(slot: slot, serial: open.serial).uuid(prefix: idPrefix), budgets: budgets,
+                charge: open.charge, provider: open.provider, model: open.model, createdAt: open.createdAt,
+                expiresAt: open.expiresAt)
         }.sorted { $0.createdAt < $1.createdAt }
     }
 
@@ -371,13 +373,22 @@ struct BudgetAccounts {
         }
     }
 
+    /// Spent + held + `estimate` in the budget's measure, as ``BudgetPolicy`` computes it.
+    @inline(__always)
+    private func usedAfter(_ key: Int, _ estimate: BudgetCharge) -> Int128 {
+        let limit = accounts[key].budget.limit
+        let used = limit.measure(counters[key].spent).saturatingAdd(limit.measure(counters[key].held))
+        let (after, overflow) = used.addingReportingOverflow(limit.measure(estimate))
+        return overflow ? .max : after
+    }
+
     /// Whether `request` has the dimensions a scope can match on (not session or operation) of the
     /// last match, and its provider and model where some budget filters on them.
     private func isLastMatch(_ request: BudgetRequest) -> Bool {
         guard lastMatch.isValid else { return false }
         let d = request.dimensions
-        guard d.org == lastMatch.dimensions.org, d.team == lastMatch.dimensions.team, d.user == lastMatch.dimensions.user,
-            d.project == lastMatch.dimensions.project, d.keyID == lastMatch.dimensions.keyID,
+        guard d.org == lastMatch.dimensions.org, d.team == lastMatch.dimensions.team,
+            d.user == lastMatch.dimensions.user, d.project == lastMatch.dimensions.project, d.keyID == lastMatch.dimensions.keyID,
             d.tags == lastMatch.dimensions.tags
         else { return false }
         return !matcher.hasFilters || (request.provider == lastMatch.provider && request.model == lastMatch.model)
@@ -395,15 +406,17 @@ struct BudgetAccounts {
 
     /// Takes `unhold` off a budget's held amount and adds `actual` to its spend when the budget's
     /// period is current; with `write: false` only checks that the sums fit.
-    private mutating func settle(_ key: Int, unhold: BudgetCharge, actual: BudgetCharge, at instant: Date, write: Bool) throws {
+    private mutating func settle(
+        _ key: Int, unhold: BudgetCharge, actual: BudgetCharge, at instant: Date, write: Bool
+    ) throws {
         if !write { try roll(key, at: instant) }  // the checking pass moved the account to the period
-        let held = try accounts[key].held.subtracting(unhold)
-        let counts = accounts[key].window != nil
-        let spent = counts ? try accounts[key].spent.adding(actual) : accounts[key].spent
+        let held = try counters[key].held.subtracting(unhold)
+        let counts = counters[key].window != nil
+        let spent = counts ? try counters[key].spent.adding(actual) : counters[key].spent
         guard write else { return }
-        accounts[key].held = held
-        accounts[key].spent = spent
-        if counts && accounts[key].rollingSeconds != nil { accounts[key].entries.append((instant, actual)) }
+        counters[key].held = held
+        counters[key].spent = spent
+        if counts && accounts[key].rollingSeconds != nil { counters[key].entries.append((instant, actual)) }
     }
 
     /// Records an open hold in a free slot, field by field (no copy of a whole hold).
@@ -415,7 +428,8 @@ struct BudgetAccounts {
             slot = reused
         } else {
             guard holds.count <= HoldID.maxSlot else {
-                throw BudgetError(code: .overflow, message: "too many open holds (\(holds.count)): commit or release them")
+                throw BudgetError(
+                    code: .overflow, message: "too many open holds (\(holds.count)): commit or release them")
             }
             slot = holds.count
             holds.append(OpenHold())
@@ -429,7 +443,7 @@ struct BudgetAccounts {
         holds[slot].model = model
         holds[slot].createdAt = createdAt
         holds[slot].expiresAt = expiresAt
-        nextExpiry = min(nextExpiry, expiresAt)
+        if expiresAt < nextExpiry { nextExpiry = expiresAt }
         return HoldID(slot: slot, serial: serial)
     }
 
@@ -447,10 +461,10 @@ struct BudgetAccounts {
 
     private mutating func unhold(_ open: OpenHold) throws {
         for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
-            _ = try accounts[open.keys[index]].held.subtracting(open.charge)
+            _ = try counters[open.keys[index]].held.subtracting(open.charge)
         }
         for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
-            accounts[open.keys[index]].held = try accounts[open.keys[index]].held.subtracting(open.charge)
+            counters[open.keys[index]].held = try counters[open.keys[index]].held.subtracting(open.charge)
         }
     }
 
@@ -478,33 +492,36 @@ struct BudgetAccounts {
             }
             wait = accounts[key].bucket?.wait(at: instant) ?? .zero
         }
-        let account = accounts[key]
+        let counted = counters[key]
         return BudgetState(
-            budget: account.budget, window: account.window, spent: account.spent, held: account.held, throttleWait: wait)
+            budget: accounts[key].budget, window: counted.window, spent: counted.spent, held: counted.held,
+            throttleWait: wait)
     }
 
     /// Resets a calendar or custom account when the period changed; ages out a rolling one.
     private mutating func roll(_ key: Int, at instant: Date) throws {
         if let seconds = accounts[key].rollingSeconds {
             let start = instant.addingTimeInterval(-Double(seconds))
-            accounts[key].window = PeriodWindow(start: start, end: instant)
-            while accounts[key].head < accounts[key].entries.count, accounts[key].entries[accounts[key].head].at <= start {
-                accounts[key].spent = try accounts[key].spent.subtracting(accounts[key].entries[accounts[key].head].charge)
-                accounts[key].head += 1
+            counters[key].window = PeriodWindow(start: start, end: instant)
+            while counters[key].head < counters[key].entries.count {
+                let entry = counters[key].entries[counters[key].head]
+                guard entry.at <= start else { break }
+                counters[key].spent = try counters[key].spent.subtracting(entry.charge)
+                counters[key].head += 1
             }
-            if accounts[key].head > 1024 && accounts[key].head * 2 > accounts[key].entries.count {
-                accounts[key].entries.removeFirst(accounts[key].head)
-                accounts[key].head = 0
+            if counters[key].head > 1024 && counters[key].head * 2 > counters[key].entries.count {
+                counters[key].entries.removeFirst(counters[key].head)
+                counters[key].head = 0
             }
             return
         }
         // periods tile time: while the instant is inside the current calendar or custom period,
         // nothing changes (and the calendar arithmetic is skipped)
-        if let current = accounts[key].window, current.contains(instant) { return }
+        if let current = counters[key].window, current.contains(instant) { return }
         let window = accounts[key].budget.period.window(containing: instant)
-        if window != accounts[key].window {
-            accounts[key].window = window
-            accounts[key].spent = .zero
+        if window != counters[key].window {
+            counters[key].window = window
+            counters[key].spent = .zero
         }
     }
 }
