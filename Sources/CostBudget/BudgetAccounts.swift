@@ -236,6 +236,7 @@ struct BudgetAccounts {
             }
         }
         guard quiet else { return try decide(request, policy: policy, at: instant, expiresAt: expiresAt) }
+        try checkHoldCapacity()
         var keys = KeyList()
         for key in scratch where counters[key].window != nil {
             _ = try counters[key].held.adding(estimate)  // check every sum first: all budgets or none
@@ -255,7 +256,7 @@ struct BudgetAccounts {
             if let d = deciding, !BudgetPolicy.isMoreUsed(used, of: limit.units, than: d.used, of: d.limit) { continue }
             deciding = (index, used, limit.units)
         }
-        let id = try record(
+        let id = record(
             keys: keys, charge: estimate, provider: request.provider, model: request.model, createdAt: instant,
             expiresAt: expiresAt)
         return .quiet(id, deciding: deciding?.index)
@@ -270,6 +271,7 @@ struct BudgetAccounts {
         for key in scratch { states.append(try state(key, at: instant)) }
         let decision = try policy.decide(request, states: states, at: instant)
         guard decision.passes else { return .decided(decision, hold: nil) }
+        try checkHoldCapacity()
         // the verdicts follow the matched budgets that have a window, in order
         var keys = KeyList()
         for key in scratch where counters[key].window != nil {
@@ -281,7 +283,7 @@ struct BudgetAccounts {
             if verdict.action == .throttle(wait: .zero) { accounts[key].bucket?.take(at: instant) }
             counters[key].held = try counters[key].held.adding(decision.charge)
         }
-        let id = try record(
+        let id = record(
             keys: keys, charge: decision.charge, provider: decision.provider, model: decision.model,
             createdAt: instant, expiresAt: expiresAt)
         return .decided(decision, hold: id)
@@ -419,18 +421,21 @@ struct BudgetAccounts {
         if counts && accounts[key].rollingSeconds != nil { counters[key].entries.append((instant, actual)) }
     }
 
-    /// Records an open hold in a free slot, field by field (no copy of a whole hold).
+    /// Throws when no slot is left for one more open hold (checked before anything is written).
+    private func checkHoldCapacity() throws {
+        guard freeSlots.isEmpty, holds.count > HoldID.maxSlot else { return }
+        throw BudgetError(code: .overflow, message: "too many open holds (\(holds.count)): commit or release them")
+    }
+
+    /// Records an open hold in a free slot, field by field (no copy of a whole hold); the caller
+    /// checked ``checkHoldCapacity()``.
     private mutating func record(
         keys: KeyList, charge: BudgetCharge, provider: String, model: String, createdAt: Date, expiresAt: Date
-    ) throws -> HoldID {
+    ) -> HoldID {
         let slot: Int
         if let reused = freeSlots.popLast() {
             slot = reused
         } else {
-            guard holds.count <= HoldID.maxSlot else {
-                throw BudgetError(
-                    code: .overflow, message: "too many open holds (\(holds.count)): commit or release them")
-            }
             slot = holds.count
             holds.append(OpenHold())
         }
