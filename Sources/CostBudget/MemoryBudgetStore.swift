@@ -6,8 +6,9 @@ public import Foundation
 ///
 /// Besides the `async` requirements of ``BudgetStore`` it offers synchronous calls for a hot path
 /// on any thread (``reserveNow(_:policy:ttl:)``, ``commitNow(_:actual:)``, ``releaseNow(_:)``):
-/// they do not suspend, and the `async` ones forward to them. The lock is held only for the
-/// arithmetic of a decision; the decision and the hold are built outside it. When every applicable
+/// they do not suspend, and the `async` ones forward to them. The lock covers matching, the
+/// arithmetic and the bookkeeping; the answer's arrays are allocated before it and the decision and
+/// the hold are assembled after it. When every applicable
 /// budget stays below every level of its ladder (the common case), the decision needs no rule text
 /// and the ladder's policy is not consulted; otherwise ``BudgetPolicy/decide(_:states:at:)``
 /// decides under the lock.
