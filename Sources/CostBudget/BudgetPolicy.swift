@@ -26,21 +26,15 @@ public struct BudgetPolicy: Sendable {
     ///
     /// - throws: ``BudgetError`` `.invalidRequest` for a negative estimate, `.overflow`.
     public func decide(_ request: BudgetRequest, states: [BudgetState], at now: Date) throws -> BudgetDecision {
-        guard request.estimate.isValid else {
-            throw BudgetError(code: .invalidRequest, message: "a request's estimate must not be negative")
-        }
+        try Self.validate(request)
         var verdicts: [BudgetVerdict] = []
-        var deciding: BudgetVerdict?
         for state in states where state.window != nil && request.isCounted(by: state.budget) {
-            let verdict = try self.verdict(request, state: state, at: now)
-            verdicts.append(verdict)
-            if let d = deciding, !Self.isStricter(verdict, than: d) { continue }
-            deciding = verdict
+            verdicts.append(try self.verdict(request, state: state, at: now))
         }
         var decision = BudgetDecision(
-            verdicts: verdicts, deciding: deciding, provider: request.provider, model: request.model,
+            verdicts: verdicts, deciding: Self.strictest(verdicts), provider: request.provider, model: request.model,
             charge: request.estimate)
-        switch deciding?.action {
+        switch decision.deciding?.action {
         case .downgrade(let choice)?, .switchProvider(let choice)?:
             decision.provider = choice.provider
             decision.model = choice.model
@@ -51,16 +45,42 @@ public struct BudgetPolicy: Sendable {
         return decision
     }
 
+    /// - throws: ``BudgetError`` `.invalidRequest` for a negative estimate.
+    static func validate(_ request: BudgetRequest) throws {
+        guard request.estimate.isValid else {
+            throw BudgetError(code: .invalidRequest, message: "a request's estimate must not be negative")
+        }
+    }
+
+    /// The verdict that decides: the strictest, the first of equals.
+    static func strictest(_ verdicts: [BudgetVerdict]) -> BudgetVerdict? {
+        guard !verdicts.isEmpty else { return nil }
+        var best = 0
+        for index in 1..<verdicts.count where isStricter(verdicts[index], than: verdicts[best]) {
+            best = index
+        }
+        return verdicts[best]
+    }
+
+    /// The reason of a verdict below every level (a constant, so a quiet decision builds no text).
+    static var quietReason: String { "below every level of the ladder" }
+
     private static func isStricter(_ a: BudgetVerdict, than b: BudgetVerdict) -> Bool {
         if a.action.severity != b.action.severity { return a.action.severity > b.action.severity }
         let la = a.level?.rawValue ?? 0
         let lb = b.level?.rawValue ?? 0
         if la != lb { return la > lb }
-        // the higher utilization, exactly: a.used / a.limit > b.used / b.limit
-        let (left, o1) = a.usedAfter.multipliedReportingOverflow(by: b.limit.units)
-        let (right, o2) = b.usedAfter.multipliedReportingOverflow(by: a.limit.units)
-        if !o1 && !o2 { return left > right }
-        return a.utilization > b.utilization
+        return isMoreUsed(a.usedAfter, of: a.limit.units, than: b.usedAfter, of: b.limit.units)
+    }
+
+    /// Whether `used / limit > otherUsed / otherLimit`, exactly: the cross products in 256 bits
+    /// (limits are positive).
+    @inline(__always)
+    static func isMoreUsed(_ used: Int128, of limit: Int128, than otherUsed: Int128, of otherLimit: Int128) -> Bool {
+        if limit == otherLimit { return used > otherUsed }
+        let left = used.multipliedFullWidth(by: otherLimit)
+        let right = otherUsed.multipliedFullWidth(by: limit)
+        return left.high != right.high ? left.high > right.high : left.low > right.low
     }
 
     /// One budget's verdict.
@@ -77,7 +97,7 @@ public struct BudgetPolicy: Sendable {
     private func rule(
         for level: LadderLevel?, request: BudgetRequest, state: BudgetState, at now: Date
     ) -> (BudgetAction, String) {
-        guard let level else { return (.allow, "below every level of the ladder") }
+        guard let level else { return (.allow, Self.quietReason) }
         let budget = state.budget
         var notes: [String] = []
         func because(_ text: String) -> String { (notes + [text]).joined(separator: "; ") }

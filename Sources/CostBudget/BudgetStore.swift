@@ -30,15 +30,33 @@ public struct BudgetHold: Sendable, Hashable, Identifiable {
 }
 
 extension BudgetHold {
-    /// A random (version 4) UUID from the system's generator: `UUID()` opens and reads
-    /// `/dev/urandom` on every call on Linux, the largest single cost of a reservation.
+    /// A random (version 4) UUID from the system's generator (`UUID()` opens and reads
+    /// `/dev/urandom` on every call on Linux). ``MemoryBudgetStore`` numbers its holds instead.
     public static func makeID() -> UUID {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
         let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 4122 variant
-        let h = withUnsafeBytes(of: high.bigEndian) { Array($0) }
-        let l = withUnsafeBytes(of: low.bigEndian) { Array($0) }
-        return UUID(uuid: (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], l[0], l[1], l[2], l[3], l[4], l[5], l[6], l[7]))
+        return UUID(high: high, low: low)
+    }
+}
+
+extension UUID {
+    /// The UUID whose 16 bytes are `high` then `low`, big-endian.
+    init(high: UInt64, low: UInt64) {
+        func byte(_ word: UInt64, _ shift: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: word &>> shift) }
+        self.init(uuid: (
+            byte(high, 56), byte(high, 48), byte(high, 40), byte(high, 32),
+            byte(high, 24), byte(high, 16), byte(high, 8), byte(high, 0),
+            byte(low, 56), byte(low, 48), byte(low, 40), byte(low, 32),
+            byte(low, 24), byte(low, 16), byte(low, 8), byte(low, 0)))
+    }
+
+    /// The first and the last 8 bytes, big-endian.
+    var halves: (high: UInt64, low: UInt64) {
+        withUnsafeBytes(of: uuid) { raw in
+            (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+             UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        }
     }
 }
 

@@ -277,14 +277,18 @@ struct IdentityTable {
     }
 }
 
-/// A lock for critical sections of a few dozen instructions: one atomic exchange to take it, one
-/// store to release it. A waiter spins briefly, then yields its time slice, so a thread descheduled
-/// while holding the lock costs others a `sched_yield`, not a burnt quantum.
-final class SpinLock: Sendable {
+/// A lock for critical sections of a few dozen to a few hundred instructions: one atomic exchange
+/// to take it, one store to release it. A waiter spins briefly, then yields its time slice, so a
+/// thread descheduled while holding the lock costs others a `sched_yield`, not a burnt quantum.
+/// (`package`: CostBudget's in-memory store uses it too. On Linux, `Mutex` is a priority-inheritance
+/// futex that hands the lock over through the kernel: with more threads than cores it convoys.)
+package final class SpinLock: Sendable {
     private let locked = Atomic<Bool>(false)
 
+    package init() {}
+
     @inline(__always)
-    func lock() {
+    package func lock() {
         if !locked.exchange(true, ordering: .acquiring) { return }
         contended()
     }
@@ -306,7 +310,7 @@ final class SpinLock: Sendable {
     }
 
     @inline(__always)
-    func unlock() {
+    package func unlock() {
         locked.store(false, ordering: .releasing)
     }
 }
