@@ -32,16 +32,10 @@ public struct BudgetSummary: Sendable, Hashable, Encodable {
         scope = BudgetScope(budget.scope.subject).description
         provider = budget.scope.provider
         model = budget.scope.model
+        limitKind = Self.kind(budget.limit)
         switch budget.limit {
-        case .money(let m):
-            limitKind = "money"
-            limit = m.decimalString
-        case .tokens(let n):
-            limitKind = "tokens"
-            limit = String(n)
-        case .requests(let n):
-            limitKind = "requests"
-            limit = String(n)
+        case .money(let m): limit = m.decimalString
+        case .tokens(let n), .requests(let n): limit = String(n)
         }
         period = Self.periodWord(budget.period)
         switch budget.period {
@@ -61,6 +55,15 @@ public struct BudgetSummary: Sendable, Hashable, Encodable {
         let unit = rate.interval == .seconds(1) ? "s" : rate.interval == .seconds(60) ? "min" : rate.interval == .seconds(3600) ? "h" : "\(BudgetDecisionReport.seconds(rate.interval))s"
         throttle = "\(rate.requests)/\(unit), burst \(rate.burst)"
         queueRetryAfterSeconds = BudgetDecisionReport.seconds(budget.queueRetryAfter)
+    }
+
+    /// `money`, `tokens` or `requests`.
+    public static func kind(_ limit: BudgetLimit) -> String {
+        switch limit {
+        case .money: "money"
+        case .tokens: "tokens"
+        case .requests: "requests"
+        }
     }
 
     /// The period as the word `costctl budget set --period` takes.
@@ -107,8 +110,12 @@ public struct BudgetStatusReport: Sendable, Hashable, Encodable {
     /// The next level up and the share of the limit where it starts.
     public var nextLevel: String?
     public var nextLevelAt: Double?
+    /// Burn rate, projected spend at the period's end, exhaustion and on-track flag, when the
+    /// ledger was read (``UsageLedger/projection(of:at:rateWindowDays:userHasher:)``).
+    public var projection: BudgetProjection?
 
-    public init(_ state: BudgetState) {
+    public init(_ state: BudgetState, projection: BudgetProjection? = nil) {
+        self.projection = projection
         let budget = state.budget
         self.budget = BudgetSummary(budget)
         windowStart = state.window.map { Timestamp.format($0.start) }

@@ -35,3 +35,18 @@ public enum LedgerStore {
         return try SQLiteUsageLedger(path: paths.database.path, configuration: configuration, durability: durability)
     }
 }
+
+/// Opens the budgets the way the CLI and embedding services share: in the same SQLite file as
+/// the ledger (``ControlPaths/database``), so that one file holds usage, budgets, holds and alerts.
+///
+/// For example:
+/// ```swift
+/// let budgets = try BudgetStoreFile.open(paths: ControlPaths())
+/// let meter = Meter(budgets: budgets, ledger: try LedgerStore.open(paths: ControlPaths()), engine: engine)
+/// ```
+public enum BudgetStoreFile {
+    /// - throws: ``SQLiteError`` (cannot open, schema too new).
+    public static func open(paths: ControlPaths, durability: SQLiteBudgetStore.Durability = .full) throws -> SQLiteBudgetStore {
+        try SQLiteBudgetStore(path: paths.database.path, durability: durability)
+    }
+}

@@ -16,7 +16,7 @@ struct Costctl: AsyncParsableCommand {
             DemoCommand.self, RecordCommand.self, ImportCommand.self, UsageCommand.self, DailyCommand.self, WeeklyCommand.self,
             MonthlyCommand.self, SessionCommand.self, BlocksCommand.self, ReconcileCommand.self, ExportCommand.self,
             CompactCommand.self, ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
-            PricingCommand.self, DoctorCommand.self,
+            PricingCommand.self, BudgetCommand.self, CheckCommand.self, DoctorCommand.self,
         ]
     )
 
@@ -51,6 +51,10 @@ struct Costctl: AsyncParsableCommand {
         case let e as CryptoError:
             Output.error(code: e.code.rawValue, message: e.message, json: json)
             Foundation.exit(1)
+        case let e as BudgetError:
+            let usage: Set<BudgetError.Code> = [.invalidBudget, .invalidLadder, .invalidRequest]
+            Output.error(code: e.code.rawValue, message: e.message, json: json)
+            Foundation.exit(usage.contains(e.code) ? 2 : 1)
         case let e as CostTokensError:
             Output.error(code: e.code.rawValue, message: e.message, json: json)
             Foundation.exit(1)

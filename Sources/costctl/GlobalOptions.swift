@@ -39,6 +39,11 @@ struct GlobalOptions: ParsableArguments {
         try LedgerStore.open(paths: paths, catalog: try catalog(), retention: retention)
     }
 
+    /// The budgets at `--db`, in the same file as the ledger.
+    func openBudgets() throws -> SQLiteBudgetStore {
+        try BudgetStoreFile.open(paths: paths)
+    }
+
     /// `--since`/`--until` words in `--tz`.
     var window: UsageWindow { UsageWindow(timeZone: timeZone) }
 

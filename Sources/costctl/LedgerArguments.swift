@@ -58,3 +58,21 @@ func parseGrouping(_ items: [String]) throws -> (dimensions: [UsageDimension], b
     }
     return (dimensions, bucket)
 }
+
+/// `--tag KEY=VALUE` options: checked (`validate`) and turned into a dictionary (the last value of a key wins).
+enum TagArguments {
+    static func validate(_ tags: [String]) throws {
+        for tag in tags where !tag.contains("=") || tag.hasPrefix("=") {
+            throw ValidationError("--tag '\(tag)' is not KEY=VALUE (example: --tag env=prod)")
+        }
+    }
+
+    static func dictionary(_ tags: [String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for tag in tags {
+            let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        return values
+    }
+}

@@ -16,10 +16,12 @@ enum Output {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
-    /// Pretty, key-sorted JSON of an `Encodable` value.
-    static func json(_ value: some Encodable) throws {
+    /// Pretty, key-sorted JSON of an `Encodable` value; `snakeCase` writes `retry_after_seconds`
+    /// for a property named `retryAfterSeconds`.
+    static func json(_ value: some Encodable, snakeCase: Bool = false) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         FileHandle.standardOutput.write(try encoder.encode(value))
         FileHandle.standardOutput.write(Data("\n".utf8))
     }

@@ -85,9 +85,7 @@ struct RecordCommand: AsyncParsableCommand {
         }
         try counts.check(parts: !stdin)
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        for tag in tags where !tag.contains("=") || tag.hasPrefix("=") {
-            throw ValidationError("--tag '\(tag)' is not KEY=VALUE (example: --tag env=prod)")
-        }
+        try TagArguments.validate(tags)
     }
 
     func run() async throws {
@@ -105,11 +103,7 @@ struct RecordCommand: AsyncParsableCommand {
         if let cost {
             explicitCost = EventCost(total: try Money(parsing: cost))
         }
-        var tagValues: [String: String] = [:]
-        for tag in tags {
-            let parts = tag.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            tagValues[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
+        let tagValues = TagArguments.dictionary(tags)
         let event = UsageEvent(
             id: id ?? UsageEvent.makeID(), timestamp: try at.map { try global.parseDate($0, option: "--at") } ?? Date(),
             provider: provider ?? "", model: model ?? "", usage: usage, cost: explicitCost,
