@@ -70,14 +70,18 @@ struct DemoCommand: AsyncParsableCommand {
             UsageQuery(filter: UsageFilter(since: since), groupBy: [.team], timeZone: global.timeZone))
         let byModel = try await ledger.query(
             UsageQuery(filter: UsageFilter(since: since), groupBy: [.provider, .model], timeZone: global.timeZone, top: 6))
+        let budgets = try await DemoBudgets.install(
+            store: try BudgetStoreFile.open(paths: paths), ledger: ledger, timeZone: global.timeZone, at: now)
         if global.json {
             struct Demo: Encodable {
                 var database: String
                 var events_added: Int
                 var by_team: UsageReport
                 var by_model: UsageReport
+                var budgets: [BudgetStatusReport]
             }
-            try Output.json(Demo(database: paths.database.path, events_added: recorded.added, by_team: byTeam, by_model: byModel))
+            try Output.json(
+                Demo(database: paths.database.path, events_added: recorded.added, by_team: byTeam, by_model: byModel, budgets: budgets))
             return
         }
         Output.line(
@@ -87,11 +91,18 @@ struct DemoCommand: AsyncParsableCommand {
         Output.line(UsageReportText.render(byTeam))
         Output.line("Top models:")
         Output.line(UsageReportText.render(byModel))
+        Output.line("Budgets (set by the demo, sized from its usage):")
+        for report in budgets {
+            for line in BudgetText.status(report, timeZone: global.timeZone) { Output.line(line) }
+        }
+        Output.line()
         Output.line("Explore it:")
         Output.line("  costctl usage --db \(paths.database.path) --by day --where team=search")
         Output.line("  costctl usage --db \(paths.database.path) --by user --top 5")
         Output.line("  costctl daily --db \(paths.database.path) --breakdown")
         Output.line("  costctl blocks --db \(paths.database.path) --recent")
         Output.line("  costctl export --db \(paths.database.path) --format csv --since 7d")
+        Output.line("  costctl budget status --db \(paths.database.path)")
+        Output.line("  costctl check --db \(paths.database.path) --team platform --model gpt-4o --estimate 5")
     }
 }

@@ -22,6 +22,12 @@ struct LedgerCLITests {
         #expect(byTeam["source"] as? String == "daily_by_dimension")
         let totals = try #require(byTeam["totals"] as? [String: Any])
         #expect(totals["events"] as? Int == added)
+        let budgets = try #require(json["budgets"] as? [[String: Any]])
+        #expect(budgets.map { ($0["budget"] as? [String: Any])?["name"] as? String } == ["demo-platform-monthly", "demo-all-7d"])
+        // the rolling budget is sized so that its spend is about 85%: the notification level
+        #expect(budgets.last?["level"] as? String == "notification")
+        let status = try cli.run(["budget", "status", "--db", db])
+        #expect(status.status == 0 && status.stdout.contains("demo-platform-monthly"))
         let usage = try cli.run(["usage", "--db", db, "--since", "7d", "--by", "team"])
         #expect(usage.status == 0)
         #expect(usage.stdout.contains("TOTAL"))
