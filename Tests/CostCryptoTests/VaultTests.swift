@@ -9,6 +9,15 @@ private func hexBytes(_ text: String) throws -> [UInt8] {
     try #require(Hex.decode(text), "not hex: \(text)")
 }
 
+/// CostRotation's `SecretSealer`, declared exactly as that module does: `Vault` must conform with no
+/// code, so the lead's `extension Vault: SecretSealer {}` compiles at merge.
+private protocol SecretSealerDeclaration: Sendable {
+    func seal(_ plaintext: Data, associatedData: Data) throws -> Data
+    func open(_ sealed: Data, associatedData: Data) throws -> Data
+}
+
+extension Vault: SecretSealerDeclaration {}
+
 @Suite("AES-256-GCM")
 struct AES256GCMTests {
     struct Vector: Sendable, CustomTestStringConvertible {
@@ -115,6 +124,14 @@ struct VaultTests {
             #expect(sealed.count == plaintext.count + Vault.minimumSealedByteCount)
             #expect(try vault.open(sealed, associatedData: Self.keyID) == plaintext)
         }
+    }
+
+    @Test("works through the SecretSealer requirements")
+    func asSecretSealer() throws {
+        let sealer: any SecretSealerDeclaration = try Vault.create(master: MasterKey.generate()).vault
+        let sealed = try sealer.seal(Self.secret, associatedData: Self.keyID)
+        #expect(try sealer.open(sealed, associatedData: Self.keyID) == Self.secret)
+        #expect(throws: CryptoError.self) { try sealer.open(sealed, associatedData: Data("key-4".utf8)) }
     }
 
     @Test("the blob is self-describing: version, data key id, fresh nonce per seal")
