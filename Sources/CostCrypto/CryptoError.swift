@@ -26,6 +26,31 @@ public struct CryptoError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidArgument = Code(rawValue: "invalid-argument")
         /// The random number generator could not produce bytes.
         public static let randomUnavailable = Code(rawValue: "random-unavailable")
+        /// No master key is configured (neither `COSTCTL_MASTER_KEY` nor a key file).
+        public static let masterKeyMissing = Code(rawValue: "master-key-missing")
+        /// A master key is not 32 bytes.
+        public static let invalidKey = Code(rawValue: "invalid-key")
+        /// A master key file can be read by others than its owner, or is not a regular file of the user.
+        public static let insecureKeyFile = Code(rawValue: "insecure-key-file")
+        /// A master key file cannot be read or written.
+        public static let keyFileUnavailable = Code(rawValue: "key-file-unavailable")
+        /// A new master key file would overwrite an existing file.
+        public static let keyFileExists = Code(rawValue: "key-file-exists")
+        /// A wrapped data key was wrapped by another master key.
+        public static let wrongMasterKey = Code(rawValue: "wrong-master-key")
+        /// Sealed data or a wrapped data key failed authentication: the ciphertext, tag, nonce or
+        /// associated data were changed, or the key is not the one that sealed it.
+        public static let authenticationFailed = Code(rawValue: "authentication-failed")
+        /// Sealed data is shorter than its header, nonce and tag.
+        public static let truncated = Code(rawValue: "truncated")
+        /// Sealed data or a wrapped data key has a format version this build does not read.
+        public static let unknownVersion = Code(rawValue: "unknown-version")
+        /// Sealed data names a data key other than the vault's.
+        public static let unknownDataKey = Code(rawValue: "unknown-data-key")
+        /// A wrapped data key has fields of the wrong shape (ids, lengths).
+        public static let malformed = Code(rawValue: "malformed")
+        /// libcrypto failed for a reason no input explains (allocation, an unavailable cipher).
+        public static let libraryFailure = Code(rawValue: "library-failure")
     }
 
     public var code: Code

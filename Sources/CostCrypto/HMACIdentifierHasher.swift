@@ -81,18 +81,7 @@ public struct HMACIdentifierHasher: IdentifierHasher {
     /// ```
     public func pseudonym(for identifier: String) -> String {
         let code = HMACSHA256.authenticationCode(for: identifier, key: salt)
-        return Self.pseudonymPrefix + Self.lowercaseHex(code.prefix(Self.pseudonymByteCount))
-    }
-
-    private static func lowercaseHex(_ bytes: some Collection<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return Self.pseudonymPrefix + Hex.lowercase(code.prefix(Self.pseudonymByteCount))
     }
 }
 

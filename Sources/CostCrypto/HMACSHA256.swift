@@ -23,6 +23,12 @@ public enum HMACSHA256 {
     /// HMACSHA256.authenticationCode(for: Array("Hi There".utf8), key: key)  // b0 34 4c 61 … f7 (RFC 4231, case 1)
     /// ```
     public static func authenticationCode(for message: some Collection<UInt8>, key: [UInt8]) -> [UInt8] {
+        key.withUnsafeBytes { authenticationCode(for: message, key: $0) }
+    }
+
+    /// The 32-byte HMAC-SHA256 of `message` under the key bytes at `key` (key material this module
+    /// holds in a ``SecretBytes`` buffer, so no array copy of it is made).
+    static func authenticationCode(for message: some Collection<UInt8>, key: UnsafeRawBufferPointer) -> [UInt8] {
         if let code = message.withContiguousStorageIfAvailable({ compute(message: $0, key: key) }) {
             return code
         }
@@ -63,7 +69,7 @@ public enum HMACSHA256 {
 
     // MARK: - libcrypto
 
-    private static func compute(message: UnsafeBufferPointer<UInt8>, key: [UInt8]) -> [UInt8] {
+    private static func compute(message: UnsafeBufferPointer<UInt8>, key: UnsafeRawBufferPointer) -> [UInt8] {
         precondition(key.count <= Int(Int32.max), "HMAC-SHA256 key longer than \(Int32.max) bytes")
         var code = [UInt8](repeating: 0, count: byteCount)
         var length: UInt32 = 0
@@ -71,18 +77,16 @@ public enum HMACSHA256 {
         // as a valid address with length 0.
         let placeholder: UInt8 = 0
         let result = withUnsafePointer(to: placeholder) { empty in
-            key.withUnsafeBufferPointer { keyBytes in
-                code.withUnsafeMutableBufferPointer { out in
-                    HMAC(
-                        EVP_sha256(),
-                        keyBytes.baseAddress ?? empty,
-                        Int32(keyBytes.count),
-                        message.baseAddress ?? empty,
-                        message.count,
-                        out.baseAddress,
-                        &length
-                    )
-                }
+            code.withUnsafeMutableBufferPointer { out in
+                HMAC(
+                    EVP_sha256(),
+                    key.baseAddress ?? UnsafeRawPointer(empty),
+                    Int32(key.count),
+                    message.baseAddress ?? empty,
+                    message.count,
+                    out.baseAddress,
+                    &length
+                )
             }
         }
         // HMAC() fails only when libcrypto cannot allocate its context: no caller can recover.
