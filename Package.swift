@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CostTokens", targets: ["CostTokens"]),
         .library(name: "CostPricing", targets: ["CostPricing"]),
         .library(name: "CostBudget", targets: ["CostBudget"]),
+        .library(name: "CostRotation", targets: ["CostRotation"]),
         .library(name: "CostSQLite", targets: ["CostSQLite"]),
         .library(name: "CostCrypto", targets: ["CostCrypto"]),
         .library(name: "CostControl", targets: ["CostControl"]),
@@ -63,6 +64,11 @@ let package = Package(
         .target(
             name: "CostBudget",
             dependencies: ["CostPricing"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CostRotation",
+            dependencies: ["CostBudget", "CostPricing"],
             swiftSettings: swiftSettings
         ),
 
@@ -127,6 +133,11 @@ let package = Package(
         .testTarget(
             name: "CostBudgetTests",
             dependencies: ["CostBudget", "CostPricing"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CostRotationTests",
+            dependencies: ["CostRotation", "CostBudget", "CostPricing"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
