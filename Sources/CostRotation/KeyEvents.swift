@@ -13,7 +13,7 @@ public struct PoolPressure: Sendable, Hashable {
     public enum Reason: String, Sendable, Hashable, Codable {
         /// The mean utilization of the pool's keys reached the threshold.
         case utilization
-        /// One usable key is left and it is leased, or none is left.
+        /// One usable key is left and it is leased, or none is left (a pool without keys too).
         case lastKeyInUse = "last-key-in-use"
     }
 
@@ -44,10 +44,12 @@ public struct PoolPressure: Sendable, Hashable {
                 if !full { usable.append(view.key.id) }
             }
         }
-        let utilization = ratios.isEmpty ? 1 : ratios.reduce(0, +) / Double(ratios.count)
+        let utilization = ratios.isEmpty ? 0 : ratios.reduce(0, +) / Double(ratios.count)
         let lastInUse = usable.isEmpty || (usable.count == 1 && leases[usable[0], default: 0] > 0)
         let reason: Reason
-        if utilization >= pool.pressureThreshold {
+        if usable.isEmpty {
+            reason = .lastKeyInUse  // also a pool without keys: provisioning is the way out
+        } else if utilization >= pool.pressureThreshold {
             reason = .utilization
         } else if lastInUse {
             reason = .lastKeyInUse

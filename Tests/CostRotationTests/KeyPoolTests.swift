@@ -106,6 +106,12 @@ import Testing
         // no keys at all
         let empty = try await store.acquire(KeyRequest(tokens: 1), from: KeyPool(provider: "mistral"))
         #expect(empty.summary == "no key: the pool has no keys")
+        guard case .poolPressure(let pressure) = empty.events.first else {
+            Issue.record("no pressure for an empty pool: \(empty.events)")
+            return
+        }
+        #expect(pressure.reason == .lastKeyInUse)
+        #expect(pressure.totalKeys == 0)
     }
 
     @Test func projectPoolsUseOnlyTheirKeys() async throws {

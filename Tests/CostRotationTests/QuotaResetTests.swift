@@ -56,6 +56,16 @@ import Testing
         #expect(window.end == F.date("2026-11-15T05:00:00Z"))  // EST
     }
 
+    @Test func monthlyBeforeTheResetDayInJanuaryStartsInDecember() throws {
+        let reset = QuotaReset.monthly(day: 15, timeZone: F.zone("UTC"))
+        let window = try #require(reset.window(containing: F.date("2026-01-10T00:00:00Z")))
+        #expect(window.start == F.date("2025-12-15T00:00:00Z"))
+        #expect(window.end == F.date("2026-01-15T00:00:00Z"))
+        let daily = QuotaReset.daily(hour: 6, timeZone: F.zone("UTC"))
+        let newYear = try #require(daily.window(containing: F.date("2026-01-01T05:00:00Z")))
+        #expect(newYear.start == F.date("2025-12-31T06:00:00Z"))
+    }
+
     @Test func dayOneAndMidnightAreBudgetPeriods() throws {
         let zone = F.zone("Europe/Berlin")
         let instant = F.date("2026-10-25T10:00:00Z")
