@@ -50,6 +50,17 @@ public final class MemoryKeyStore: KeyStore {
                 log: log[(from ?? log.endIndex)...], quota: key.quota, at: instant, pending: pending(of: key.id, at: instant)))
         }
 
+        /// A pool-pressure event when `pool` has just come under pressure (once until it leaves it).
+        mutating func pressureEvents(_ pool: KeyPool, views: [KeyView], at instant: Date) -> [KeyEvent] {
+            var leased: [String: Int] = [:]
+            for open in leases.values where open.expiresAt > instant { leased[open.keyID, default: 0] += 1 }
+            guard let pressure = PoolPressure.evaluate(pool, views: views, leases: leased, at: instant) else {
+                pressured.remove(pool.name)
+                return []
+            }
+            return pressured.insert(pool.name).inserted ? [.poolPressure(pressure)] : []
+        }
+
         /// Appends `entry` to its key's log, keeping the log in time order (a clock that stepped
         /// back inserts it at its place).
         mutating func log(_ entry: KeyUsageEntry) {
@@ -176,14 +187,7 @@ public final class MemoryKeyStore: KeyStore {
                 lease = newLease
                 chosenKey = key
             }
-            var leased: [String: Int] = [:]
-            for open in book.leases.values { leased[open.keyID, default: 0] += 1 }
-            var events: [KeyEvent] = []
-            if let pressure = PoolPressure.evaluate(pool, views: views, leases: leased, at: at) {
-                if book.pressured.insert(pool.name).inserted { events.append(.poolPressure(pressure)) }
-            } else {
-                book.pressured.remove(pool.name)
-            }
+            let events = book.pressureEvents(pool, views: views, at: at)
             return KeySelection(key: chosenKey, lease: lease, candidates: candidates, events: events)
         }
     }
@@ -208,7 +212,10 @@ public final class MemoryKeyStore: KeyStore {
                 book.audit.append(KeyAuditEntry(
                     at: at, actor: "provider", operation: .disable, keyID: key.id, detail: "\(code) from the provider"))
             }
-            return KeyReport(key: key, entry: entry, leaseWasExpired: !open, events: events)
+            // a cooldown, an exhaustion or a revocation may leave the pool short
+            let views = book.keys.values.filter(lease.pool.contains).map { book.view($0, at: at) }
+            let pressure = book.pressureEvents(lease.pool, views: views, at: at)
+            return KeyReport(key: key, entry: entry, leaseWasExpired: !open, events: events + pressure)
         }
     }
 

@@ -127,15 +127,37 @@ import Testing
         #expect(report.key.id == "a")
         #expect(report.key.status == .revoked)
         #expect(report.events == [.keyRevoked(keyID: "a", provider: "anthropic", status: 401, at: Self.start)])
+        // "b" is the last usable key: leasing it raises pool pressure, once
+        var pressures: [PoolPressure] = []
         for _ in 0..<3 {
-            #expect(try await store.acquire(KeyRequest(tokens: 1), from: pool).key?.id == "b")
+            let selection = try await store.acquire(KeyRequest(tokens: 1), from: pool)
+            #expect(selection.key?.id == "b")
+            for case .poolPressure(let pressure) in selection.events { pressures.append(pressure) }
         }
+        #expect(pressures.map(\.reason) == [.lastKeyInUse])
         let audit = try await store.auditLog(keyID: "a")
         #expect(audit.map(\.operation) == [.add, .disable])
         #expect(audit.last?.detail == "401 from the provider")
         // enabling brings it back
         _ = try await store.setEnabled(true, id: "a", reason: nil, actor: "alice")
         #expect(try await store.key(id: "a")?.status == .active)
+    }
+
+    @Test func aReportThatExhaustsAKeyCanRaisePoolPressure() async throws {
+        let clock = TestClock(Self.start)
+        let store = try await F.store([try F.key("a"), try F.key("b")], clock: clock)
+        let pool = KeyPool(provider: "anthropic").with { $0.pressureThreshold = 0.5 }
+        let selection = try await store.acquire(KeyRequest(tokens: 1), from: pool)
+        #expect(selection.events.isEmpty)
+        let report = try await store.report(try #require(selection.lease), outcome: .quotaExhausted(resetsAt: nil))
+        // an exhausted key counts as full: the mean of 1 and 0 reaches 0.5
+        #expect(report.key.status == .exhausted(until: Self.start.addingTimeInterval(3600)))
+        guard case .poolPressure(let pressure) = report.events.first else {
+            Issue.record("events: \(report.events)")
+            return
+        }
+        #expect(pressure.reason == .utilization)
+        #expect(pressure.utilization == 0.5)
     }
 
     @Test func aLeaseIsReportedOnceAndNegativeUsageIsRefused() async throws {
