@@ -86,3 +86,30 @@ import Testing
             == "daily@00:00America/Los_Angeles")
     }
 }
+
+@Suite struct QuotaResetParsingTests {
+    typealias F = Fixture
+
+    @Test(arguments: [
+        ("rolling30", QuotaReset.rolling(days: 30)),
+        ("rolling", .rolling(days: 30)),
+        ("rolling:7", .rolling(days: 7)),
+        ("monthly", .monthly(day: 1, timeZone: F.zone("Europe/Paris"))),
+        ("monthly:15", .monthly(day: 15, timeZone: F.zone("Europe/Paris"))),
+        ("monthly:1@Europe/Berlin", .monthly(day: 1, timeZone: F.zone("Europe/Berlin"))),
+        ("daily", .daily(hour: 0, timeZone: F.zone("Europe/Paris"))),
+        ("daily@07:00", .daily(hour: 7, timeZone: F.zone("Europe/Paris"))),
+        ("daily@00:00America/Los_Angeles", .daily(hour: 0, timeZone: F.zone("America/Los_Angeles"))),
+    ])
+    func parses(_ text: String, _ expected: QuotaReset) throws {
+        let parsed = try QuotaReset(parsing: text, defaultTimeZone: F.zone("Europe/Paris"))
+        #expect(parsed == expected)
+        // what description prints parses back to the same schedule
+        #expect(try QuotaReset(parsing: parsed.description, defaultTimeZone: .gmt) == parsed)
+    }
+
+    @Test(arguments: ["weekly", "rolling0", "rollingx", "monthly:32", "monthly:1@Mars/Olympus", "daily@24:00", "daily@07:30", "daily7"])
+    func refuses(_ text: String) {
+        #expect(throws: RotationError.self) { try QuotaReset(parsing: text, defaultTimeZone: .gmt) }
+    }
+}
