@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 extension APIKey {
     /// Applies a reported outcome at `instant`: the log entry to append, the key's new status and
@@ -12,7 +12,7 @@ extension APIKey {
     ///   quota, else the policy's fallback;
     /// - unauthorized (401/403): revoked, and a ``KeyEvent/keyRevoked(keyID:provider:status:at:)``;
     /// - failed: logged, nothing else changes.
-    mutating func apply(
+    package mutating func apply(
         _ outcome: KeyOutcome, lease: KeyLease, quota: QuotaState, at instant: Date, random: Double
     ) -> (entry: KeyUsageEntry, events: [KeyEvent]) {
         var charge = KeyCharge.zero
@@ -62,7 +62,7 @@ extension APIKey {
 extension QuotaState {
     /// When `estimate` fits again if it does not fit now; otherwise the next reset of the token,
     /// spend or daily request quota (the provider knows better than the log); `nil` when neither says.
-    func reopening(for estimate: KeyCharge) -> Date? {
+    package func reopening(for estimate: KeyCharge) -> Date? {
         if case .blocked(_, let until) = fit(estimate), until > at { return until }
         return meters.filter { $0.measure != .requestsPerMinute }
             .compactMap(\.nextReset).filter { $0 > at }.min()

@@ -29,7 +29,7 @@ public struct PoolPressure: Sendable, Hashable {
 
     /// Evaluates pressure on `pool` from its keys' views and the number of open leases per key;
     /// `nil` when there is none.
-    static func evaluate(
+    package static func evaluate(
         _ pool: KeyPool, views: [KeyView], leases: [String: Int], at instant: Date
     ) -> PoolPressure? {
         var ratios: [Double] = []

@@ -104,6 +104,12 @@ public struct KeyCandidate: Sendable, Hashable {
     public var utilization: Double
     /// `nil` when the key could take the request.
     public var skipped: KeySkipReason?
+
+    public init(keyID: String, utilization: Double, skipped: KeySkipReason?) {
+        self.keyID = keyID
+        self.utilization = utilization
+        self.skipped = skipped
+    }
 }
 
 /// The answer of ``KeyStore/acquire(_:from:)``: a lease on the chosen key, or why none fits.
@@ -139,16 +145,21 @@ public struct KeySelection: Sendable, Hashable {
 
 // MARK: - Selection
 
-/// A key with its quota state at the moment of a choice.
-struct KeyView: Sendable {
-    var key: APIKey
-    var quota: QuotaState
+/// A key with its quota state at the moment of a choice (`package`: every store builds these).
+package struct KeyView: Sendable {
+    package var key: APIKey
+    package var quota: QuotaState
+
+    package init(key: APIKey, quota: QuotaState) {
+        self.key = key
+        self.quota = quota
+    }
 }
 
 extension KeyPool {
     /// Chooses a key for `request` among `views` (every key of the pool). Pure: the caller
     /// provides the instant, the round-robin cursor (the id chosen last) and a random number in [0, 1).
-    func select(
+    package func select(
         _ request: KeyRequest, among views: [KeyView], at instant: Date, cursor: String?, random: Double
     ) -> (chosen: Int?, candidates: [KeyCandidate]) {
         let ordered = views.indices.sorted { views[$0].key.id < views[$1].key.id }
@@ -188,7 +199,7 @@ extension KeyPool {
         return (chosen, candidates)
     }
 
-    static func skipReason(_ view: KeyView, request: KeyRequest, at instant: Date) -> KeySkipReason? {
+    package static func skipReason(_ view: KeyView, request: KeyRequest, at instant: Date) -> KeySkipReason? {
         switch view.key.status(at: instant) {
         case .coolingDown(let until): return .coolingDown(until: until)
         case .exhausted(let until): return .exhausted(until: until)

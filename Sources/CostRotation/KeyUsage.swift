@@ -17,10 +17,10 @@ public struct KeyCharge: Sendable, Hashable, Codable {
 
     /// The largest amounts a charge may carry (so that sums of them never overflow): 2⁴⁸ tokens,
     /// 2³² requests, a trillion dollars.
-    static let maximum = KeyCharge(tokens: 1 << 48, requests: 1 << 32, cost: Money(units: Money.unitsPerDollar * 1_000_000_000_000))
+    package static let maximum = KeyCharge(tokens: 1 << 48, requests: 1 << 32, cost: Money(units: Money.unitsPerDollar * 1_000_000_000_000))
 
     /// Not negative, and at most ``maximum`` in each measure.
-    var isValid: Bool {
+    package var isValid: Bool {
         (0...Self.maximum.tokens).contains(tokens) && (0...Self.maximum.requests).contains(requests)
             && !cost.isNegative && cost <= Self.maximum.cost
     }
