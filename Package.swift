@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "CostTokens", targets: ["CostTokens"]),
         .library(name: "CostPricing", targets: ["CostPricing"]),
         .library(name: "CostBudget", targets: ["CostBudget"]),
+        .library(name: "CostRotation", targets: ["CostRotation"]),
         .library(name: "CostSQLite", targets: ["CostSQLite"]),
         .library(name: "CostCrypto", targets: ["CostCrypto"]),
         .library(name: "CostControl", targets: ["CostControl"]),
@@ -65,6 +66,11 @@ let package = Package(
             dependencies: ["CostPricing"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CostRotation",
+            dependencies: ["CostBudget", "CostPricing"],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - C-backed implementations
         .target(
@@ -74,7 +80,7 @@ let package = Package(
         ),
         .target(
             name: "CostCrypto",
-            dependencies: ["CostPricing", "CCostCrypto"],
+            dependencies: ["CostPricing", "CostRotation", "CCostCrypto"],
             swiftSettings: swiftSettings
         ),
 
@@ -130,13 +136,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CostRotationTests",
+            dependencies: ["CostRotation", "CostBudget", "CostPricing"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CostSQLiteTests",
             dependencies: ["CostSQLite", "CostPricing", "CostBudget", "BudgetLoadExample"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CostCryptoTests",
-            dependencies: ["CostCrypto"],
+            dependencies: ["CostCrypto", "CostRotation"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+public import CostRotation
 public import Foundation
 
 /// Seals secrets (API keys) with AES-256-GCM under a random 256-bit data key, which is itself
@@ -223,3 +224,7 @@ extension Vault: CustomStringConvertible, CustomDebugStringConvertible, CustomRe
     /// No children, so `dump(_:)` and mirrors cannot reveal the data key.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .class) }
 }
+
+/// The vault is the key store's ``CostRotation/SecretSealer``: API keys are sealed under its data
+/// key with their key id as associated data.
+extension Vault: SecretSealer {}

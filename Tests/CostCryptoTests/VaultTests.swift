@@ -1,4 +1,5 @@
 @testable import CostCrypto
+import CostRotation
 import Foundation
 import Testing
 
@@ -8,15 +9,6 @@ private let fixedMaster = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 private func hexBytes(_ text: String) throws -> [UInt8] {
     try #require(Hex.decode(text), "not hex: \(text)")
 }
-
-/// CostRotation's `SecretSealer`, declared exactly as that module does: `Vault` must conform with no
-/// code, so the lead's `extension Vault: SecretSealer {}` compiles at merge.
-private protocol SecretSealerDeclaration: Sendable {
-    func seal(_ plaintext: Data, associatedData: Data) throws -> Data
-    func open(_ sealed: Data, associatedData: Data) throws -> Data
-}
-
-extension Vault: SecretSealerDeclaration {}
 
 @Suite("AES-256-GCM")
 struct AES256GCMTests {
@@ -128,7 +120,7 @@ struct VaultTests {
 
     @Test("works through the SecretSealer requirements")
     func asSecretSealer() throws {
-        let sealer: any SecretSealerDeclaration = try Vault.create(master: MasterKey.generate()).vault
+        let sealer: any SecretSealer = try Vault.create(master: MasterKey.generate()).vault
         let sealed = try sealer.seal(Self.secret, associatedData: Self.keyID)
         #expect(try sealer.open(sealed, associatedData: Self.keyID) == Self.secret)
         #expect(throws: CryptoError.self) { try sealer.open(sealed, associatedData: Data("key-4".utf8)) }

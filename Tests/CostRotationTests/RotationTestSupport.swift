@@ -1,0 +1,90 @@
+import CostPricing
+import Foundation
+import Synchronization
+import Testing
+
+@testable import CostRotation
+
+/// A clock the tests move by hand.
+final class TestClock: Sendable {
+    private let value: Mutex<Date>
+
+    init(_ start: Date) { value = Mutex(start) }
+
+    var now: Date { value.withLock { $0 } }
+    func advance(by seconds: TimeInterval) { value.withLock { $0 = $0.addingTimeInterval(seconds) } }
+    func set(_ date: Date) { value.withLock { $0 = date } }
+    var function: @Sendable () -> Date { { [self] in self.now } }
+}
+
+/// Random numbers the tests choose: a fixed value, or an even sweep of [0, 1) in `count` steps.
+final class TestRandom: Sendable {
+    private let counter = Mutex(0)
+    private let fixed: Double?
+    private let count: Int
+
+    init(fixed: Double) {
+        self.fixed = fixed
+        count = 1
+    }
+
+    init(sweep count: Int) {
+        fixed = nil
+        self.count = count
+    }
+
+    func next() -> Double {
+        if let fixed { return fixed }
+        let index = counter.withLock { value -> Int in
+            defer { value += 1 }
+            return value
+        }
+        return (Double(index % count) + 0.5) / Double(count)
+    }
+
+    var function: @Sendable () -> Double { { [self] in self.next() } }
+}
+
+/// TEST ONLY, NOT ENCRYPTION: reverses the bytes and XORs them with the associated data, so that
+/// the sealed form differs from the secret and opening with another key id gives other bytes.
+/// The real sealer is CostCrypto's vault.
+struct TestOnlyReversingSealer: SecretSealer {
+    func seal(_ plaintext: Data, associatedData: Data) throws -> Data { transform(Data(plaintext.reversed()), associatedData) }
+
+    func open(_ sealed: Data, associatedData: Data) throws -> Data { Data(transform(sealed, associatedData).reversed()) }
+
+    private func transform(_ data: Data, _ associatedData: Data) -> Data {
+        guard !associatedData.isEmpty else { return data }
+        let mask = Array(associatedData)
+        return Data(data.enumerated().map { $0.element ^ mask[$0.offset % mask.count] })
+    }
+}
+
+enum Fixture {
+    static func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
+
+    static func zone(_ id: String) -> TimeZone { TimeZone(identifier: id)! }
+
+    static func money(_ text: String) -> Money { Money(text)! }
+
+    static let sealer = TestOnlyReversingSealer()
+
+    /// A key whose secret is `secret-<id>`, sealed with the test sealer.
+    static func key(
+        _ id: String, provider: String = "anthropic", project: String? = nil, quota: KeyQuota = .unlimited,
+        priority: Int = 0, at: Date = date("2026-11-01T00:00:00Z")
+    ) throws -> APIKey {
+        let sealed = try sealer.seal(Data("secret-\(id)".utf8), associatedData: Data(id.utf8))
+        return try APIKey(
+            id: id, provider: provider, project: project, label: "label-\(id)", sealedSecret: sealed,
+            fingerprint: "sk-…\(id)", createdAt: at, quota: quota, priority: priority)
+    }
+
+    static func store(_ keys: [APIKey], clock: TestClock, random: TestRandom = TestRandom(fixed: 0.5)) async throws
+        -> MemoryKeyStore
+    {
+        let store = MemoryKeyStore(now: clock.function, random: random.function)
+        for key in keys { try await store.addKey(key, actor: "test") }
+        return store
+    }
+}
