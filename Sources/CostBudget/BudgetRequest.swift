@@ -109,7 +109,7 @@ extension BudgetCharge {
 
 extension Int128 {
     /// The nearest `Double`, for ratios on display (the generic `Double(_:)` of `Int128` is slow).
-    var approximateDouble: Double {
+    package var approximateDouble: Double {
         let magnitude = self.magnitude
         let high = UInt64(truncatingIfNeeded: magnitude >> 64)
         let low = UInt64(truncatingIfNeeded: magnitude)

@@ -139,8 +139,8 @@ public struct BudgetDecisionReport: Sendable, Hashable, Encodable {
         self.model = decision.model
         self.rewritten = decision.model != requestedModel
         switch action {
-        case .throttle(let wait) where wait > .zero: retryAfterSeconds = Self.seconds(wait)
-        case .queue(let after): retryAfterSeconds = Self.seconds(after)
+        case .throttle(let wait) where wait > .zero: retryAfterSeconds = wait.seconds
+        case .queue(let after): retryAfterSeconds = after.seconds
         case .reject(let at): retryAt = at.map { Timestamp.format($0) }
         default: break
         }
@@ -153,10 +153,6 @@ public struct BudgetDecisionReport: Sendable, Hashable, Encodable {
         Verdict(
             budget: v.budget, level: v.level?.description, action: word(v.action), usedAfter: v.limit.format(v.usedAfter),
             limit: v.limit.description, utilization: (v.utilization * 10_000).rounded() / 10_000, reason: v.reason)
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// One word per kind of action.

@@ -102,9 +102,8 @@ public struct BudgetDefinition: Sendable, Hashable {
             guard requests > 0 else { throw ControlError(code: .invalidInput, message: "the request limit must be positive, not \(requests)") }
             return .requests(requests)
         }
-        let text = (limit ?? "").trimmingCharacters(in: .whitespaces)
-        let digits = text.hasPrefix("$") ? String(text.dropFirst()) : text
-        guard let amount = Money(digits), !amount.isNegative, amount != .zero else {
+        let text = limit ?? ""
+        guard let amount = Money(text), !amount.isNegative, amount != .zero else {
             throw ControlError(code: .invalidInput, message: "the limit '\(text)' is not a positive dollar amount (examples: 500, $0.50)")
         }
         return .money(amount)

@@ -52,9 +52,9 @@ public struct BudgetSummary: Sendable, Hashable, Encodable {
         }
         self.thresholds = thresholds
         let rate = budget.throttle
-        let unit = rate.interval == .seconds(1) ? "s" : rate.interval == .seconds(60) ? "min" : rate.interval == .seconds(3600) ? "h" : "\(BudgetDecisionReport.seconds(rate.interval))s"
+        let unit = rate.interval == .seconds(1) ? "s" : rate.interval == .seconds(60) ? "min" : rate.interval == .seconds(3600) ? "h" : "\(rate.interval.seconds)s"
         throttle = "\(rate.requests)/\(unit), burst \(rate.burst)"
-        queueRetryAfterSeconds = BudgetDecisionReport.seconds(budget.queueRetryAfter)
+        queueRetryAfterSeconds = budget.queueRetryAfter.seconds
     }
 
     /// `money`, `tokens` or `requests`.

@@ -1,4 +1,5 @@
 public import Foundation
+import CostBudget
 
 /// Where one limit of a key stands at an instant.
 public struct QuotaMeter: Sendable, Hashable {
@@ -25,7 +26,7 @@ public struct QuotaMeter: Sendable, Hashable {
     /// `limit − used − pending`, never below zero.
     public var remaining: Int128 { max(0, limit - used - pending) }
     /// `(used + pending) / limit`, a ratio for display and balancing (comparisons are exact elsewhere).
-    public var utilization: Double { Double(used + pending) / Double(limit) }
+    public var utilization: Double { (used + pending).approximateDouble / limit.approximateDouble }
 
     /// When the window next frees anything: the end of a calendar period; for a rolling window the
     /// instant the oldest counted entry ages out (`nil` when nothing is counted).

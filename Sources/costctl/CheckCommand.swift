@@ -72,8 +72,7 @@ struct CheckCommand: AsyncParsableCommand {
         if input != nil || output != nil { usage = Usage(inputTokens: input ?? 0, outputTokens: output ?? 0) }
         var amount: Money?
         if let estimate {
-            let digits = estimate.hasPrefix("$") ? String(estimate.dropFirst()) : estimate
-            guard let money = Money(digits) else {
+            guard let money = Money(estimate) else {
                 throw ValidationError("--estimate '\(estimate)' is not a dollar amount (example: 0.02)")
             }
             amount = money
