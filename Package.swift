@@ -87,7 +87,7 @@ let package = Package(
         // MARK: - Wiring, CLI
         .target(
             name: "CostControl",
-            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CCostSQLite", "CCostCrypto"],
+            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CCostSQLite", "CCostCrypto"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -162,6 +162,10 @@ public struct LadderDemo: Sendable {
                         continue
                     }
                     calls.append(row)
+                case .noKey(let selection):
+                    // this demo's meter has no key pools; a meter with them could land here
+                    row.note = selection.summary
+                    calls.append(row)
                 }
                 break
             }

@@ -1,5 +1,6 @@
 public import CostBudget
 public import CostPricing
+public import CostRotation
 public import Foundation
 
 /// Wraps one LLM call the way a service embeds costctl: estimate the request, check and reserve
@@ -7,6 +8,11 @@ public import Foundation
 /// provider switch), run the caller's call, record what it really used as a ``UsageEvent``, and
 /// settle the hold with the real cost. If the call throws, the hold is released and nothing is
 /// recorded.
+///
+/// With ``keys`` the meter also chooses the API key: it leases one from the provider's pool
+/// before reserving the budgets (so budgets on that key apply and the event records its id),
+/// hands the opened secret to the call in ``MeteredCall/key``, and reports the outcome back —
+/// success with the usage, or what a thrown ``KeyOutcomeError`` says (429, 401/403, quota).
 ///
 /// A `Meter` holds no global state and is `Sendable`: make one per service and share it.
 ///
@@ -34,11 +40,14 @@ public struct Meter: Sendable {
     /// Told which budgets changed after each reserve and commit (a non-blocking notice); it reads
     /// their states and sends alerts from its own task.
     public let alerts: BudgetAlertMonitor?
+    /// Key rotation: which key each call uses. `nil`: the caller brings its own keys.
+    public let keys: MeterKeys?
     let now: @Sendable () -> Date
 
     public init(
         budgets: any BudgetStore, ledger: any UsageLedger, engine: CostEngine, policy: BudgetPolicy = BudgetPolicy(),
-        holdTTL: Duration = .seconds(300), alerts: BudgetAlertMonitor? = nil, now: @escaping @Sendable () -> Date = { Date() }
+        holdTTL: Duration = .seconds(300), alerts: BudgetAlertMonitor? = nil, keys: MeterKeys? = nil,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.budgets = budgets
         self.ledger = ledger
@@ -46,29 +55,49 @@ public struct Meter: Sendable {
         self.policy = policy
         self.holdTTL = holdTTL
         self.alerts = alerts
+        self.keys = keys
         self.now = now
     }
 
     /// Runs `call` under the budgets, or refuses it.
     ///
-    /// - returns: `.completed` with the call's value and what was recorded, or `.refused` with the
+    /// - returns: `.completed` with the call's value and what was recorded, `.refused` with the
     ///   budget decision (queue with a retry-after, throttle with a wait, reject) when the call
-    ///   must not run now; nothing is reserved or recorded then.
-    /// - throws: the call's own error (after releasing the hold), ``PricingError`` for invalid
-    ///   usage, the store's or the ledger's errors.
+    ///   must not run now, or `.noKey` when no key of the pool can take it (each key's reason and
+    ///   the earliest instant one frees up); nothing is reserved or recorded then.
+    /// - throws: the call's own error (after releasing the hold and reporting the key's outcome),
+    ///   ``PricingError`` for invalid usage, the stores' or the ledger's errors, and the sealer's
+    ///   when a key's secret cannot be opened.
     public func run<Value: Sendable>(
         _ request: MeteredRequest, _ call: @Sendable (MeteredCall) async throws -> MeteredResult<Value>
     ) async throws -> MeterOutcome<Value> {
         let estimate = try engine.cost(
             request.estimate, model: request.model, provider: request.provider, at: now(), tier: request.tier,
             unknownModel: .unpriced)
+        var dimensions = request.dimensions
+        var keyLease: (lease: KeyLease, key: APIKey)?
+        if let keys, dimensions.keyID == nil, let pool = keys.pool(request.provider, dimensions) {
+            let selection = try await keys.acquire(request.estimate, cost: estimate.total, from: pool)
+            guard let lease = selection.lease, let key = selection.key else { return .noKey(selection) }
+            keyLease = (lease, key)
+            dimensions.keyID = key.id
+        }
         let budgetRequest = BudgetRequest(
-            provider: request.provider, model: request.model, dimensions: request.dimensions,
+            provider: request.provider, model: request.model, dimensions: dimensions,
             estimate: BudgetCharge(cost: estimate.total, usage: request.estimate),
             usage: request.estimate, priority: request.priority, permittedProviders: request.permittedProviders)
-        let reservation = try await budgets.reserve(budgetRequest, policy: policy, ttl: holdTTL)
+        let reservation: BudgetReservation
+        do {
+            reservation = try await budgets.reserve(budgetRequest, policy: policy, ttl: holdTTL)
+        } catch {
+            if let keyLease { _ = try? await keys?.store.release(keyLease.lease) }
+            throw error
+        }
         let decision = reservation.decision
-        guard decision.passes else { return .refused(decision) }
+        guard decision.passes else {
+            if let keyLease { _ = try? await keys?.store.release(keyLease.lease) }
+            return .refused(decision)
+        }
         if let hold = reservation.hold { alerts?.notice(budgets: hold.budgets) }
         var provider = request.provider
         var model = request.model
@@ -79,14 +108,51 @@ public struct Meter: Sendable {
         default:
             break
         }
-        let started = ContinuousClock.now
-        let result: MeteredResult<Value>
-        do {
-            result = try await call(MeteredCall(provider: provider, model: model, decision: decision))
-        } catch {
+        let releaseHold: @Sendable () async -> Void = { [budgets, alerts] in
             if let hold = reservation.hold {
                 _ = try? await budgets.release(hold)
                 alerts?.notice(budgets: hold.budgets)
+            }
+        }
+        // the ladder moved the call to another provider: its key comes from that provider's pool
+        if let keys, provider.caseInsensitiveCompare(request.provider) != .orderedSame, request.dimensions.keyID == nil {
+            if let keyLease { _ = try? await keys.store.release(keyLease.lease) }
+            keyLease = nil
+            dimensions.keyID = nil
+            if let pool = keys.pool(provider, dimensions) {
+                let selection: KeySelection
+                do {
+                    selection = try await keys.acquire(request.estimate, cost: estimate.total, from: pool)
+                } catch {
+                    await releaseHold()
+                    throw error
+                }
+                guard let lease = selection.lease, let key = selection.key else {
+                    await releaseHold()
+                    return .noKey(selection)
+                }
+                keyLease = (lease, key)
+                dimensions.keyID = key.id
+            }
+        }
+        var meteredKey: MeteredKey?
+        if let keys, let keyLease {
+            do {
+                meteredKey = try keys.open(keyLease.key)
+            } catch {
+                _ = try? await keys.store.release(keyLease.lease)
+                await releaseHold()
+                throw error
+            }
+        }
+        let started = ContinuousClock.now
+        let result: MeteredResult<Value>
+        do {
+            result = try await call(MeteredCall(provider: provider, model: model, decision: decision, key: meteredKey))
+        } catch {
+            await releaseHold()
+            if let keys, let keyLease {
+                _ = try? await keys.report(keyLease.lease, outcome: (error as? any KeyOutcomeError)?.keyOutcome ?? .failed)
             }
             throw error
         }
@@ -95,8 +161,16 @@ public struct Meter: Sendable {
             result.usage, model: model, provider: provider, at: now(), tier: request.tier, unknownModel: .unpriced)
         let event = UsageEvent(
             id: request.eventID ?? UsageEvent.makeID(), timestamp: now(), provider: breakdown.model.provider.isEmpty ? provider : breakdown.model.provider,
-            model: model, usage: result.usage, cost: EventCost(breakdown), dimensions: request.dimensions, status: result.status,
+            model: model, usage: result.usage, cost: EventCost(breakdown), dimensions: dimensions, status: result.status,
             latencyMilliseconds: result.latencyMilliseconds ?? Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+        var keyReport: KeyReport?
+        if let keys, let keyLease {
+            let used = KeyCharge(
+                tokens: max(0, result.usage.inputTokens) + max(0, result.usage.outputTokens),
+                requests: max(1, result.usage.requests), cost: breakdown.total)
+            // the call happened: a key removed meanwhile must not fail it
+            keyReport = try? await keys.report(keyLease.lease, outcome: result.keyOutcome ?? .success(used))
+        }
         let status: RecordStatus
         do {
             status = try await ledger.record(event)
@@ -117,7 +191,7 @@ public struct Meter: Sendable {
             result.value,
             MeterReceipt(
                 decision: decision, provider: provider, model: model, event: event, recordStatus: status, cost: breakdown,
-                estimate: estimate.total, commit: commit))
+                estimate: estimate.total, commit: commit, key: keyReport))
     }
 }
 
@@ -156,6 +230,8 @@ public struct MeteredCall: Sendable {
     public let provider: String
     public let model: String
     public let decision: BudgetDecision
+    /// The key to call with, when the meter chooses keys (``Meter/keys``) and the provider has a pool.
+    public let key: MeteredKey?
 }
 
 /// What the caller's call returns: its value and what the provider reported it used.
@@ -165,12 +241,18 @@ public struct MeteredResult<Value: Sendable>: Sendable {
     public var status: EventStatus
     /// Measured by the caller; the meter measures the call when `nil`.
     public var latencyMilliseconds: Int?
+    /// What to report for the key when the call returned but the key should not count it as a
+    /// plain success; `nil`: success with ``usage``.
+    public var keyOutcome: KeyOutcome?
 
-    public init(_ value: Value, usage: Usage, status: EventStatus = .ok, latencyMilliseconds: Int? = nil) {
+    public init(
+        _ value: Value, usage: Usage, status: EventStatus = .ok, latencyMilliseconds: Int? = nil, keyOutcome: KeyOutcome? = nil
+    ) {
         self.value = value
         self.usage = usage
         self.status = status
         self.latencyMilliseconds = latencyMilliseconds
+        self.keyOutcome = keyOutcome
     }
 }
 
@@ -188,6 +270,8 @@ public struct MeterReceipt: Sendable {
     public let estimate: Money
     /// The settled hold, when a budget applied.
     public let commit: BudgetCommit?
+    /// The key's state after its outcome was reported, when the meter chose the key.
+    public let key: KeyReport?
 }
 
 /// The end of a metered call.
@@ -195,4 +279,7 @@ public enum MeterOutcome<Value: Sendable>: Sendable {
     case completed(Value, MeterReceipt)
     /// The budgets said no for now (queue, throttle with a wait, reject): the decision says why and when to retry.
     case refused(BudgetDecision)
+    /// No key of the provider's pool can take the call now: the selection gives each key's
+    /// reason and ``KeySelection/earliestAvailability``.
+    case noKey(KeySelection)
 }

@@ -39,6 +39,11 @@ public protocol KeyStore: Sendable {
     /// - throws: ``RotationError`` `.invalidRequest` when the lease was already reported,
     ///   `.unknownKey` when the key was removed.
     func report(_ lease: KeyLease, outcome: KeyOutcome) async throws -> KeyReport
+    /// Gives a lease back unused (the call never ran, for example because a budget refused
+    /// it): its estimate stops counting against the key at once. Nothing is logged.
+    ///
+    /// - returns: `false` when the lease was already reported, released or expired.
+    func release(_ lease: KeyLease) async throws -> Bool
     /// A key's quota state now (open leases included); `nil` when there is no such key.
     func quotaState(of id: String) async throws -> QuotaState?
     /// A key's usage log from `since` on (all of it when `nil`), oldest first.

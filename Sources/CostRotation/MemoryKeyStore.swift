@@ -252,3 +252,13 @@ extension Array {
         return low
     }
 }
+
+extension MemoryKeyStore {
+    public func release(_ lease: KeyLease) async throws -> Bool {
+        let at = now()
+        return state.withLock { book in
+            guard let open = book.leases.removeValue(forKey: lease.id) else { return false }
+            return open.expiresAt > at
+        }
+    }
+}
