@@ -33,8 +33,6 @@ public struct RotationError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let provisionerBadKey = Code(rawValue: "provisioner-bad-key")
         /// The provisioner's command ran past its time limit and was killed.
         public static let provisionerTimedOut = Code(rawValue: "provisioner-timed-out")
-        /// The pool had too many provisioning attempts in the rate-limit window.
-        public static let provisioningRateLimited = Code(rawValue: "provisioning-rate-limited")
     }
 
     public var code: Code
