@@ -3,9 +3,10 @@ import Synchronization
 
 /// One run of a command with a time limit: standard input empty, standard output and error read
 /// on threads of their own (so a command that writes much never blocks, and the concurrency pool
-/// never waits on a pipe), SIGTERM to its process group at the time limit and SIGKILL after the
-/// grace period. Foundation starts every command in a process group of its own, so the signals
-/// reach whatever the command started too.
+/// never waits on a pipe), and a watchdog thread of its own that sends SIGTERM to the command's
+/// process group at the time limit and SIGKILL after the grace period (threads, not dispatch
+/// timers, so a busy process cannot delay the kill). Foundation starts every command in a process
+/// group of its own, so the signals reach whatever the command started too.
 package final class CommandRun: Sendable {
     /// How a command ended.
     package enum Termination: Sendable, Hashable {
@@ -21,12 +22,19 @@ package final class CommandRun: Sendable {
         package var standardOutput: Data
         /// The last `outputLimit` bytes of standard error.
         package var standardError: Data
+        /// From the start until standard output and error were both closed (everything that held
+        /// them ended), measured by the reading threads.
+        package var outputClosedAfter: Duration
 
-        package init(termination: Termination, timedOut: Bool, standardOutput: Data, standardError: Data) {
+        package init(
+            termination: Termination, timedOut: Bool, standardOutput: Data, standardError: Data,
+            outputClosedAfter: Duration
+        ) {
             self.termination = termination
             self.timedOut = timedOut
             self.standardOutput = standardOutput
             self.standardError = standardError
+            self.outputClosedAfter = outputClosedAfter
         }
     }
 
@@ -39,11 +47,15 @@ package final class CommandRun: Sendable {
         var continuation: CheckedContinuation<Void, Never>?
         /// The command's process id, which is its process group's (0 before it started).
         var processGroup: Int32 = 0
+        var outputClosed: ContinuousClock.Instant?
+        var signalledFinish = false
 
         var isFinished: Bool { termination != nil && standardOutput != nil && standardError != nil }
     }
 
     private let state = Mutex(State())
+    /// Signalled once the run is over; a waiter that gets it signals it again for the next one.
+    private let finished = DispatchSemaphore(value: 0)
 
     private init() {}
 
@@ -79,18 +91,27 @@ package final class CommandRun: Sendable {
                 code: .provisionerUnavailable,
                 message: "provisioner '\(executable)' could not be started (\(error.localizedDescription)); check the path, its permissions and its #! line")
         }
+        let started = ContinuousClock.now
         // Foundation has closed the parent's write ends, so the readers see the end of the output
         run.update { $0.processGroup = process.processIdentifier }
         Thread.detachNewThread {
             let data = Self.read(output.fileHandleForReading, keepingFirst: outputLimit)
-            run.update { $0.standardOutput = data }
+            let closed = ContinuousClock.now
+            run.update { state in
+                state.standardOutput = data
+                state.outputClosed = max(state.outputClosed ?? closed, closed)
+            }
         }
         Thread.detachNewThread {
             let data = Self.read(errors.fileHandleForReading, keepingLast: outputLimit)
-            run.update { $0.standardError = data }
+            let closed = ContinuousClock.now
+            run.update { state in
+                state.standardError = data
+                state.outputClosed = max(state.outputClosed ?? closed, closed)
+            }
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeLimit.seconds) {
-            run.stop(grace: grace) { $0.timedOut = true }
+        Thread.detachNewThread {
+            if !run.wait(until: .now() + timeLimit.seconds) { run.stop(grace: grace) { $0.timedOut = true } }
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -99,29 +120,41 @@ package final class CommandRun: Sendable {
                 }
             }
         } onCancel: {
-            run.stop(grace: grace) { $0.cancelled = true }
+            Thread.detachNewThread { run.stop(grace: grace) { $0.cancelled = true } }
         }
         return try run.state.withLock { state in
             if state.cancelled && !state.timedOut { throw CancellationError() }
             return Result(
                 termination: state.termination ?? .signal(SIGKILL), timedOut: state.timedOut,
-                standardOutput: state.standardOutput ?? Data(), standardError: state.standardError ?? Data())
+                standardOutput: state.standardOutput ?? Data(), standardError: state.standardError ?? Data(),
+                outputClosedAfter: (state.outputClosed ?? started) - started)
         }
     }
 
     /// Changes the state, and resumes the waiter once the command has exited and closed its output.
     private func update(_ change: (inout State) -> Void) {
-        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let (continuation, justFinished) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Bool) in
             change(&state)
-            guard state.isFinished, let continuation = state.continuation else { return nil }
-            state.continuation = nil
-            return continuation
+            guard state.isFinished else { return (nil, false) }
+            let justFinished = !state.signalledFinish
+            state.signalledFinish = true
+            defer { state.continuation = nil }
+            return (state.continuation, justFinished)
         }
+        if justFinished { finished.signal() }
         continuation?.resume()
     }
 
+    /// Blocks the calling thread until the run is over (`true`) or `deadline` (`false`).
+    private func wait(until deadline: DispatchTime) -> Bool {
+        guard finished.wait(timeout: deadline) == .success else { return false }
+        finished.signal()
+        return true
+    }
+
     /// SIGTERM to the process group unless the run is over, then SIGKILL after `grace` unless it
-    /// is over by then. A command that exited but left a child holding its output counts as running.
+    /// is over by then (blocks the calling thread meanwhile). A command that exited but left a
+    /// child holding its output counts as running.
     private func stop(grace: Duration, marking mark: @escaping @Sendable (inout State) -> Void) {
         let group = state.withLock { state -> Int32 in
             guard !state.isFinished, state.processGroup > 0 else { return 0 }
@@ -130,10 +163,7 @@ package final class CommandRun: Sendable {
         }
         guard group > 0 else { return }
         kill(-group, SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + grace.seconds) { [self] in
-            guard !state.withLock(\.isFinished) else { return }
-            kill(-group, SIGKILL)
-        }
+        if !wait(until: .now() + grace.seconds) { kill(-group, SIGKILL) }
     }
 
     /// Reads `handle` to its end, keeping the first `limit` bytes.
