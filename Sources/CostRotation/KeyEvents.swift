@@ -4,8 +4,16 @@ public import Foundation
 public enum KeyEvent: Sendable, Hashable {
     /// The provider answered 401/403: the key is revoked and out of the pool.
     case keyRevoked(keyID: String, provider: String, status: Int, at: Date)
-    /// The pool is short of keys; time to provision one (``KeyProvisioner``).
+    /// The pool is short of keys; time to provision one (``KeyProvisioner``, ``KeyProvisioning``).
     case poolPressure(PoolPressure)
+    /// A provisioner gave a key and it joined the pool (usable by the next acquire).
+    case keyProvisioned(keyID: String, pool: String, fingerprint: String, at: Date)
+    /// Attempt `attempt` to provision a key for `pool` failed with `error` (scrubbed: never a
+    /// secret); the next attempt is at `nextAttemptAt`, or none when `nil` (then
+    /// ``provisioningGaveUp(pool:attempts:error:at:)`` follows).
+    case provisioningFailed(pool: String, attempt: Int, error: String, nextAttemptAt: Date?)
+    /// Provisioning for `pool` stopped after `attempts` failed attempts; someone has to act.
+    case provisioningGaveUp(pool: String, attempts: Int, error: String, at: Date)
 }
 
 /// A pool running short: its utilization reached the threshold, or the last usable key is in use.
@@ -66,6 +74,8 @@ public struct PoolPressure: Sendable, Hashable {
 public struct KeyAuditEntry: Sendable, Hashable, Codable {
     public enum Operation: String, Sendable, Hashable, Codable, CaseIterable {
         case add, disable, enable, rotate, provision, reveal, remove
+        /// An attempt to provision a key failed (the key id is the one the key would have had).
+        case provisionFailed = "provision-failed"
     }
 
     public var at: Date

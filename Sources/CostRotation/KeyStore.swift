@@ -50,6 +50,9 @@ public protocol KeyStore: Sendable {
     func usageLog(of id: String, since: Date?) async throws -> [KeyUsageEntry]
     /// The audit log, oldest first; one key's only when `keyID` is given.
     func auditLog(keyID: String?) async throws -> [KeyAuditEntry]
+    /// Appends an entry for an operation that changes no key, such as a failed provisioning
+    /// attempt (``KeyAuditEntry/Operation/provisionFailed``).
+    func recordAudit(_ entry: KeyAuditEntry) async throws
 }
 
 extension KeyStore {

@@ -237,6 +237,10 @@ public final class MemoryKeyStore: KeyStore {
     public func auditLog(keyID: String?) async throws -> [KeyAuditEntry] {
         state.withLock { book in keyID.map { id in book.audit.filter { $0.keyID == id } } ?? book.audit }
     }
+
+    public func recordAudit(_ entry: KeyAuditEntry) async throws {
+        state.withLock { $0.audit.append(entry) }
+    }
 }
 
 extension Array {

@@ -23,6 +23,16 @@ public struct RotationError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let invalidRequest = Code(rawValue: "invalid-request")
         /// An amount does not fit the exact arithmetic.
         public static let overflow = Code(rawValue: "overflow")
+        /// The provisioner's command could not be started (missing, not executable).
+        public static let provisionerUnavailable = Code(rawValue: "provisioner-unavailable")
+        /// The provisioner's command exited with a non-zero status or was killed by a signal.
+        public static let provisionerFailed = Code(rawValue: "provisioner-failed")
+        /// The provisioner's command printed no key.
+        public static let provisionerNoKey = Code(rawValue: "provisioner-no-key")
+        /// The provisioner's key does not have the shape of a key of the pool's provider.
+        public static let provisionerBadKey = Code(rawValue: "provisioner-bad-key")
+        /// The provisioner's command ran past its time limit and was killed.
+        public static let provisionerTimedOut = Code(rawValue: "provisioner-timed-out")
     }
 
     public var code: Code

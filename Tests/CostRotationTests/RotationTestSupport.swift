@@ -88,3 +88,40 @@ enum Fixture {
         return store
     }
 }
+
+/// A temporary directory of executable /bin/sh scripts (removed when released).
+final class ScriptDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("costctl-scripts-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Writes `body` after a `#!/bin/sh` line as `name`, executable; returns its path.
+    func script(_ name: String, _ body: String) throws -> String {
+        let file = "\(path)/\(name)"
+        try Data("#!/bin/sh\n\(body)\n".utf8).write(to: URL(fileURLWithPath: file))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file)
+        return file
+    }
+
+    /// A file in the directory.
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// The lines of a file in the directory (none when it does not exist).
+    func lines(of name: String) -> [String] {
+        guard let data = FileManager.default.contents(atPath: file(name)) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}
+
+/// Collects the events an alert sink receives.
+final class EventLog: Sendable {
+    private let events = Mutex<[KeyEvent]>([])
+
+    var all: [KeyEvent] { events.withLock { $0 } }
+    var sink: @Sendable (KeyEvent) async -> Void { { [self] event in self.events.withLock { $0.append(event) } } }
+}

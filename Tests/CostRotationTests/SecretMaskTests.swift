@@ -1,4 +1,4 @@
-import CostCrypto
+import CostRotation
 import Testing
 
 @Suite("SecretMask")
