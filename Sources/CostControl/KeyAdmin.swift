@@ -41,7 +41,7 @@ public struct KeyAdmin: Sendable {
     ///   the secret), ``RotationError`` `.duplicateKey`.
     @discardableResult
     public func add(_ spec: KeySpec, secret: Data) async throws -> KeyRow {
-        let text = try KeySecretShape.validate(secret, provider: spec.provider)
+        let text = try KeySecretInput.validate(secret, provider: spec.provider)
         let id = try spec.resolvedID()
         if try await store.key(id: id) != nil {
             throw ControlError(
@@ -60,7 +60,7 @@ public struct KeyAdmin: Sendable {
     @discardableResult
     public func rotate(id: String, secret: Data) async throws -> KeyRow {
         let key = try await require(id)
-        let text = try KeySecretShape.validate(secret, provider: key.provider)
+        let text = try KeySecretInput.validate(secret, provider: key.provider)
         let sealed = try sealer.seal(Data(text.utf8), associatedData: Data(id.utf8))
         return try await row(try await store.replaceSecret(
             id: id, sealedSecret: sealed, fingerprint: SecretMask.fingerprint(text), actor: actor))
@@ -326,35 +326,19 @@ public struct KeyPick: Sendable {
     public var selection: KeySelection
 }
 
-/// The shape a key's secret must have before it is sealed: printable ASCII without spaces, 8 to
-/// 512 characters, and the provider's known prefix (`sk-ant-` for Anthropic, `sk-` for OpenAI,
-/// `AIza` for Gemini API keys). Errors never include the secret.
-public enum KeySecretShape {
-    public static let knownPrefixes: [String: [String]] = [
-        "anthropic": ["sk-ant-"],
-        "openai": ["sk-"],
-        "gemini": ["AIza"],
-        "google": ["AIza"],
-    ]
-
+/// Reads a secret given by a person (stdin, a prompt) and checks it with CostRotation's
+/// ``KeyShape``, the one place the shape rules live. Errors never include the secret.
+enum KeySecretInput {
     /// The secret as text, trimmed of surrounding white space (a trailing newline from stdin).
-    public static func validate(_ secret: Data, provider: String) throws -> String {
+    ///
+    /// - throws: ``ControlError`` `.invalidInput` naming what is wrong.
+    static func validate(_ secret: Data, provider: String) throws -> String {
         let text = String(decoding: secret, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else {
             throw ControlError(code: .invalidInput, message: "the secret is empty; pipe it on stdin or type it at the prompt")
         }
-        guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
-            throw ControlError(
-                code: .invalidInput,
-                message: "the secret has spaces or characters outside printable ASCII (\(text.count) characters read); an API key is one word")
-        }
-        guard (8...512).contains(text.count) else {
-            throw ControlError(code: .invalidInput, message: "the secret is \(text.count) characters; API keys are 8 to 512")
-        }
-        if let prefixes = knownPrefixes[provider.lowercased()], !prefixes.contains(where: text.hasPrefix) {
-            throw ControlError(
-                code: .invalidInput,
-                message: "\(provider) keys start with \(prefixes.joined(separator: " or ")); this one does not (is it another provider's key?)")
+        if let problem = KeyShape(provider: provider).problem(with: text) {
+            throw ControlError(code: .invalidInput, message: problem + " (is it another provider's key, or cut short?)")
         }
         return text
     }
