@@ -15,7 +15,8 @@ public import Foundation
 ///   audited by the store (`.provision`) and alerted (``KeyEvent/keyProvisioned(keyID:pool:fingerprint:at:)``).
 ///
 /// The clock and the sleep are injected, so tests run the backoff without waiting. The rate
-/// limit is kept in memory: it counts the attempts of this coordinator, not of other processes.
+/// limit counts the attempts in the store's audit log, so other processes' attempts and those of
+/// an earlier run count too.
 ///
 /// For example:
 /// ```swift
@@ -197,6 +198,7 @@ public actor KeyProvisioning {
     private func episode(_ target: Target) async -> Outcome {
         let name = target.pool.name
         defer { running[name] = nil }
+        await countRecordedAttempts(target.pool)
         if let until = rateLimitedUntil(name, at: now()) { return .rateLimited(until: until) }
         var attempt = 1
         while true {
@@ -248,6 +250,28 @@ public actor KeyProvisioning {
             fingerprint: SecretMask.fingerprint(secret), createdAt: at, quota: target.quota, priority: target.priority)
         try await store.addKey(key, actor: policy.actor, operation: .provision)
         return key
+    }
+
+    /// Counts the attempts the store's audit log holds for the pool within the window — those of
+    /// other processes and of earlier runs too, so a CLI run from cron or a restarted daemon keeps
+    /// the limit: a `.provisionFailed` entry of the pool (its detail starts `pool NAME,`) or a
+    /// `.provision` of a key that belongs to the pool. Attempts of this coordinator are in the log
+    /// as well, so the log's count replaces the one in memory (unless the log cannot be read).
+    private func countRecordedAttempts(_ pool: KeyPool) async {
+        let since = now().addingTimeInterval(-policy.window.seconds)
+        guard let audit = try? await store.auditLog(keyID: nil),
+            let keys = try? await store.keys(provider: pool.provider)
+        else { return }
+        let inPool = Set(keys.filter(pool.contains).map(\.id))
+        let recorded = audit.filter { entry in
+            guard entry.at > since else { return false }
+            switch entry.operation {
+            case .provisionFailed: return entry.detail?.hasPrefix("pool \(pool.name), ") == true
+            case .provision: return inPool.contains(entry.keyID)
+            default: return false
+            }
+        }
+        attempts[pool.name] = recorded.map(\.at).sorted()
     }
 
     /// When the pool may next be attempted, if its window is full at `instant`; forgets attempts

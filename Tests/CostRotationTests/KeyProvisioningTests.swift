@@ -149,6 +149,38 @@ import Testing
         for text in texts { CommandProvisionerTests.expectNoSecret(text, Self.secret) }
     }
 
+    @Test func anotherCoordinatorOnTheSameStoreKeepsTheRateLimit() async throws {
+        // two processes (a cron-run CLI, a daemon) share one store: the audit log carries the count
+        let bench = try await Bench(then: "exit 1")
+        guard case .failed(attempts: 3, _) = await bench.provisioning.provisionNow(pool: "anthropic") else {
+            Issue.record("expected 3 failed attempts")
+            return
+        }
+        let second = Self.coordinator(
+            store: bench.store, clock: bench.clock, events: EventLog(),
+            provisioner: CommandProvisioner(executable: try Self.counting(bench.scripts, "exit 1")))
+        #expect(await second.provisionNow(pool: "anthropic") == .rateLimited(until: Self.start.addingTimeInterval(3_600)))
+        #expect(bench.calls == 3)
+        // a provisioned key of the pool counts too
+        bench.clock.set(Self.start.addingTimeInterval(7_200))
+        let ok = try await Bench(then: "echo '\(Self.secret)'")
+        for _ in 0..<3 {
+            ok.clock.advance(by: 1)
+            guard case .provisioned = await ok.provisioning.provisionNow(pool: "anthropic") else {
+                Issue.record("expected a key")
+                return
+            }
+        }
+        let third = Self.coordinator(
+            store: ok.store, clock: ok.clock, events: EventLog(),
+            provisioner: CommandProvisioner(executable: try Self.counting(ok.scripts, "exit 1")))
+        guard case .rateLimited = await third.provisionNow(pool: "anthropic") else {
+            Issue.record("three provisioned keys in the hour did not count")
+            return
+        }
+        #expect(ok.calls == 3)
+    }
+
     @Test func theRetryDelayGrowsUpToItsMaximumAndTheWindowCanPushItLater() async throws {
         let policy = KeyProvisioning.Policy()
         #expect((1...6).map { policy.delay(afterFailure: $0) } == [60, 120, 240, 480, 900, 900].map { .seconds($0) })
