@@ -18,12 +18,24 @@ public struct KeyAdmin: Sendable {
     public let sealer: any SecretSealer
     /// Who the audit log names (the user running the CLI, or a service name).
     public let actor: String
+    /// Where the pools' provisioners are configured; `nil`: no provisioning.
+    public let settings: (any ProvisionerSettingsStore)?
+    /// How provisioning runs here. The default makes one attempt per trigger (no waiting between
+    /// retries in a short-lived command): the next trigger retries, within the rate limit that the
+    /// audit log keeps across processes.
+    public let provisioningPolicy: KeyProvisioning.Policy
     let now: @Sendable () -> Date
 
-    public init(store: any KeyStore, sealer: any SecretSealer, actor: String, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: any KeyStore, sealer: any SecretSealer, actor: String, settings: (any ProvisionerSettingsStore)? = nil,
+        provisioningPolicy: KeyProvisioning.Policy = KeyProvisioning.Policy().with { $0.maximumAttempts = 1 },
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.store = store
         self.sealer = sealer
         self.actor = actor
+        self.settings = settings
+        self.provisioningPolicy = provisioningPolicy.with { $0.actor = actor }
         self.now = now
     }
 
@@ -126,22 +138,89 @@ public struct KeyAdmin: Sendable {
     /// The key the pool would hand out for a request of `tokens` now. The lease is given back at
     /// once: picking reserves nothing (a service uses ``Meter`` or ``KeyStore/acquire(_:from:)``).
     /// The secret is in the answer only when `reveal` (audited as `reveal`).
+    ///
+    /// When the pick puts the pool under pressure and the pool has a provisioner, it runs (one
+    /// attempt, rate-limited); when nothing fits and provisioning brings a key, the pick is made
+    /// again with it.
     public func pick(
         provider: String, project: String? = nil, tokens: Int, strategy: SelectionStrategy = .leastUtilized, reveal: Bool = false
     ) async throws -> KeyPick {
         guard tokens >= 0 else { throw ControlError(code: .invalidInput, message: "--tokens must not be negative, not \(tokens)") }
         let pool = KeyPool(provider: provider.lowercased(), project: project).with { $0.strategy = strategy }
-        let selection = try await store.acquire(KeyRequest(tokens: tokens), from: pool)
-        guard let lease = selection.lease, let key = selection.key else {
-            return KeyPick(key: nil, secret: nil, selection: selection)
+        var selection = try await store.acquire(KeyRequest(tokens: tokens), from: pool)
+        if let lease = selection.lease { _ = try await store.release(lease) }
+        var provisioning: [KeyProvisioning.Outcome] = []
+        if selection.events.contains(where: { if case .poolPressure = $0 { true } else { false } }) {
+            provisioning = try await provisioner(strategy: strategy).handle(selection.events)
+                .filter { if case .noProvisioner = $0 { false } else { true } }
+            if selection.key == nil, provisioning.contains(where: { if case .provisioned = $0 { true } else { false } }) {
+                selection = try await store.acquire(KeyRequest(tokens: tokens), from: pool)
+                if let lease = selection.lease { _ = try await store.release(lease) }
+            }
         }
-        _ = try await store.release(lease)
+        guard let key = selection.key else {
+            return KeyPick(key: nil, secret: nil, selection: selection, provisioning: provisioning)
+        }
         var secret: String?
         if reveal {
             secret = try open(key)
             try await store.recordReveal(id: key.id, actor: actor)
         }
-        return KeyPick(key: try await row(key), secret: secret, selection: selection)
+        return KeyPick(key: try await row(key), secret: secret, selection: selection, provisioning: provisioning)
+    }
+
+    // MARK: - Provisioning
+
+    /// Sets the provisioner of a pool (its command resolved to an absolute path and checked).
+    @discardableResult
+    public func setProvisioner(_ setting: ProvisionerSetting) async throws -> ProvisionerSetting {
+        let settings = try requireSettings()
+        var resolved = try setting.resolved()
+        resolved.updatedAt = now()
+        try await settings.setProvisioner(resolved)
+        return resolved
+    }
+
+    public func provisioners() async throws -> [ProvisionerSetting] {
+        try await settings?.provisioners() ?? []
+    }
+
+    /// - throws: ``ControlError`` `.invalidInput` when the pool has no provisioner.
+    public func removeProvisioner(provider: String, project: String? = nil) async throws {
+        let name = KeyPool(provider: provider.lowercased(), project: project).name
+        guard try await requireSettings().removeProvisioner(pool: name) else {
+            throw ControlError(code: .invalidInput, message: "pool '\(name)' has no provisioner")
+        }
+    }
+
+    /// Runs the pool's provisioner now (whatever the pool's pressure, within the rate limit).
+    ///
+    /// - throws: ``ControlError`` `.invalidInput` when the pool has no provisioner.
+    public func provisionNow(provider: String, project: String? = nil) async throws -> KeyProvisioning.Outcome {
+        let name = KeyPool(provider: provider.lowercased(), project: project).name
+        let coordinator = try await provisioner()
+        let outcome = await coordinator.provisionNow(pool: name)
+        if case .noProvisioner = outcome {
+            throw ControlError(
+                code: .invalidInput,
+                message: "pool '\(name)' has no provisioner; set one with `costctl keys provisioner set --provider \(provider) --command PATH`")
+        }
+        return outcome
+    }
+
+    /// A coordinator with every configured pool's provisioner; events go to `alert`.
+    public func provisioner(
+        strategy: SelectionStrategy = .leastUtilized, alert: @escaping @Sendable (KeyEvent) async -> Void = { _ in }
+    ) async throws -> KeyProvisioning {
+        let targets = try await provisioners().map { $0.target(strategy: strategy) }
+        return KeyProvisioning(store: store, sealer: sealer, targets: targets, policy: provisioningPolicy, now: now, alert: alert)
+    }
+
+    func requireSettings() throws -> any ProvisionerSettingsStore {
+        guard let settings else {
+            throw ControlError(code: .invalidInput, message: "this key store keeps no provisioner settings")
+        }
+        return settings
     }
 
     // MARK: - Helpers
@@ -319,11 +398,13 @@ public struct KeyStats: Sendable, Encodable {
     public var audit: [KeyAuditEntry]
 }
 
-/// `keys pick`: the chosen key (or why none fits) and its secret only when asked for.
+/// `keys pick`: the chosen key (or why none fits), its secret only when asked for, and what
+/// provisioning did when the pick put the pool under pressure.
 public struct KeyPick: Sendable {
     public var key: KeyRow?
     public var secret: String?
     public var selection: KeySelection
+    public var provisioning: [KeyProvisioning.Outcome]
 }
 
 /// Reads a secret given by a person (stdin, a prompt) and checks it with CostRotation's
