@@ -104,6 +104,9 @@ struct Migrator {
                 CREATE INDEX budget_alerts_key ON budget_alerts(budget, level, period_start_ms, at_ms);
                 CREATE INDEX budget_alerts_at ON budget_alerts(at_ms);
                 """),
+        // API keys, their usage logs, leases, round-robin cursors, pool pressure, the audit log and
+        // the vault's wrapped data key (SQLiteKeyStore).
+        Migration(name: "0007-keys", sql: SQLiteKeyStore.schemaSQL),
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
