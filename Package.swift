@@ -75,7 +75,7 @@ let package = Package(
         // MARK: - C-backed implementations
         .target(
             name: "CostSQLite",
-            dependencies: ["CostPricing", "CostBudget", "CCostSQLite"],
+            dependencies: ["CostPricing", "CostBudget", "CostRotation", "CCostSQLite"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -112,7 +112,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "BudgetLoadExample",
-            dependencies: ["CostSQLite", "CostBudget"],
+            dependencies: ["CostSQLite", "CostBudget", "CostRotation"],
             path: "Examples/BudgetLoad",
             swiftSettings: swiftSettings
         ),
@@ -142,7 +142,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostSQLiteTests",
-            dependencies: ["CostSQLite", "CostPricing", "CostBudget", "BudgetLoadExample"],
+            dependencies: ["CostSQLite", "CostPricing", "CostBudget", "CostRotation", "BudgetLoadExample"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -152,7 +152,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostControlTests",
-            dependencies: ["CostControl", "CostBudget"],
+            dependencies: ["CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

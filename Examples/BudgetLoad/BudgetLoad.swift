@@ -8,6 +8,7 @@
 //   swift run budget-load --db /tmp/b.db --budget load --hold 5 --ttl 2     # hold, then wait to be killed
 //
 // Each loop prints one JSON line: {"pid", "passed", "refused", "committed", "p50_us", "p99_us"}.
+// `budget-load keys …` does the same against a shared key pool (KeyLoad.swift).
 // The tests (CostSQLiteTests, "Two processes") run it as their child processes.
 import CostBudget
 import CostPricing
@@ -25,28 +26,24 @@ struct Options {
     var durability = SQLiteBudgetStore.Durability.full
 
     init(_ arguments: [String]) throws {
-        var rest = arguments[...]
-        func value(_ flag: String) throws -> String {
-            guard let next = rest.popFirst() else { throw LoadError("\(flag) needs a value") }
-            return next
-        }
-        while let flag = rest.popFirst() {
+        var rest = Arguments(arguments)
+        while let flag = rest.next() {
             switch flag {
-            case "--db": database = try value(flag)
-            case "--budget": budget = try value(flag)
+            case "--db": database = try rest.value(flag)
+            case "--budget": budget = try rest.value(flag)
             case "--create":
-                let text = try value(flag)
+                let text = try rest.value(flag)
                 guard let limit = Money(text) else { throw LoadError("--create takes a dollar amount, not '\(text)'") }
                 create = limit
-            case "--requests": requests = try Int(value(flag)) ?? requests
+            case "--requests": requests = try Int(rest.value(flag)) ?? requests
             case "--estimate":
-                let text = try value(flag)
+                let text = try rest.value(flag)
                 guard let money = Money(text) else { throw LoadError("--estimate takes a dollar amount, not '\(text)'") }
                 estimate = money
-            case "--ttl": ttl = try Double(value(flag)) ?? ttl
-            case "--hold": hold = try Int(value(flag)) ?? hold
+            case "--ttl": ttl = try Double(rest.value(flag)) ?? ttl
+            case "--hold": hold = try Int(rest.value(flag)) ?? hold
             case "--durability":
-                let text = try value(flag)
+                let text = try rest.value(flag)
                 guard let d = SQLiteBudgetStore.Durability(rawValue: text) else { throw LoadError("--durability is full or process-crash") }
                 durability = d
             default: throw LoadError("unknown option '\(flag)'; see the comment at the top of BudgetLoad.swift")
@@ -61,11 +58,38 @@ struct LoadError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// The command line, flag by flag.
+struct Arguments {
+    private var rest: ArraySlice<String>
+
+    init(_ arguments: [String]) { rest = arguments[...] }
+
+    mutating func next() -> String? { rest.popFirst() }
+
+    /// The value after `flag`.
+    mutating func value(_ flag: String) throws -> String {
+        guard let next = rest.popFirst() else { throw LoadError("\(flag) needs a value") }
+        return next
+    }
+}
+
+/// The `index`-th of sorted latencies in microseconds (0 when there are none).
+func micros(_ samples: [Duration], _ index: Int) -> Int {
+    guard !samples.isEmpty else { return 0 }
+    let (s, atto) = samples[min(index, samples.count - 1)].components
+    return Int(s) * 1_000_000 + Int(atto / 1_000_000_000_000)
+}
+
 @main
 struct BudgetLoad {
     static func main() async {
         do {
-            try await run(Options(Array(CommandLine.arguments.dropFirst())))
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if arguments.first == "keys" {
+                try await KeyLoad.run(KeyLoadOptions(Array(arguments.dropFirst())))
+            } else {
+                try await run(Options(arguments))
+            }
         } catch {
             FileHandle.standardError.write(Data("budget-load: \(error)\n".utf8))
             exit(1)
@@ -114,13 +138,8 @@ struct BudgetLoad {
             committed = try committed.adding(hold.charge.cost)
         }
         samples.sort()
-        func micros(_ index: Int) -> Int {
-            guard !samples.isEmpty else { return 0 }
-            let (s, atto) = samples[min(index, samples.count - 1)].components
-            return Int(s) * 1_000_000 + Int(atto / 1_000_000_000_000)
-        }
         print(
-            "{\"pid\":\(pid),\"passed\":\(passed),\"refused\":\(refused),\"committed\":\"\(committed.decimalString)\",\"p50_us\":\(micros(samples.count / 2)),\"p99_us\":\(micros(samples.count * 99 / 100))}"
+            "{\"pid\":\(pid),\"passed\":\(passed),\"refused\":\(refused),\"committed\":\"\(committed.decimalString)\",\"p50_us\":\(micros(samples, samples.count / 2)),\"p99_us\":\(micros(samples, samples.count * 99 / 100))}"
         )
     }
 }

@@ -33,13 +33,7 @@ public final class MemoryKeyStore: KeyStore {
         var audit: [KeyAuditEntry] = []
 
         func pending(of keyID: String, at instant: Date) -> KeyCharge {
-            var total = KeyCharge.zero
-            for lease in leases.values where lease.keyID == keyID && lease.expiresAt > instant {
-                total.tokens += lease.estimate.tokens
-                total.requests += lease.estimate.requests
-                total.cost += lease.estimate.cost
-            }
-            return total
+            .pending(leases.values.lazy.filter { $0.keyID == keyID && $0.expiresAt > instant }.map(\.estimate))
         }
 
         func view(_ key: APIKey, at instant: Date) -> KeyView {
@@ -54,11 +48,10 @@ public final class MemoryKeyStore: KeyStore {
         mutating func pressureEvents(_ pool: KeyPool, views: [KeyView], at instant: Date) -> [KeyEvent] {
             var leased: [String: Int] = [:]
             for open in leases.values where open.expiresAt > instant { leased[open.keyID, default: 0] += 1 }
-            guard let pressure = PoolPressure.evaluate(pool, views: views, leases: leased, at: instant) else {
-                pressured.remove(pool.name)
-                return []
-            }
-            return pressured.insert(pool.name).inserted ? [.poolPressure(pressure)] : []
+            let (events, isPressured) = PoolPressure.transition(
+                pool, views: views, leases: leased, at: instant, wasPressured: pressured.contains(pool.name))
+            if isPressured { pressured.insert(pool.name) } else { pressured.remove(pool.name) }
+            return events
         }
 
         /// Appends `entry` to its key's log, keeping the log in time order (a clock that stepped
@@ -74,9 +67,7 @@ public final class MemoryKeyStore: KeyStore {
         }
 
         mutating func requireKey(_ id: String) throws -> APIKey {
-            guard let key = keys[id] else {
-                throw RotationError(code: .unknownKey, message: "no key with id '\(id)'")
-            }
+            guard let key = keys[id] else { throw RotationError.unknownKey(id) }
             return key
         }
     }
@@ -95,11 +86,9 @@ public final class MemoryKeyStore: KeyStore {
     // MARK: - Keys
 
     public func addKey(_ key: APIKey, actor: String, operation: KeyAuditEntry.Operation) async throws {
-        let at = now()
         try state.withLock { book in
-            guard book.keys[key.id] == nil else {
-                throw RotationError(code: .duplicateKey, message: "a key with id '\(key.id)' exists; pick another id or rotate it")
-            }
+            let at = now()
+            guard book.keys[key.id] == nil else { throw RotationError.duplicateKey(key.id) }
             book.keys[key.id] = key
             book.audit.append(KeyAuditEntry(at: at, actor: actor, operation: operation, keyID: key.id))
         }
@@ -118,8 +107,8 @@ public final class MemoryKeyStore: KeyStore {
     }
 
     public func setEnabled(_ enabled: Bool, id: String, reason: String?, actor: String) async throws -> APIKey {
-        let at = now()
         return try state.withLock { book in
+            let at = now()
             var key = try book.requireKey(id)
             key.status = enabled ? .active : .disabled(reason: reason ?? "disabled by \(actor)")
             key.consecutiveRateLimits = 0
@@ -131,8 +120,8 @@ public final class MemoryKeyStore: KeyStore {
     }
 
     public func replaceSecret(id: String, sealedSecret: Data, fingerprint: String, actor: String) async throws -> APIKey {
-        let at = now()
         return try state.withLock { book in
+            let at = now()
             var key = try book.requireKey(id)
             key.sealedSecret = sealedSecret
             key.fingerprint = fingerprint
@@ -143,8 +132,8 @@ public final class MemoryKeyStore: KeyStore {
     }
 
     public func removeKey(id: String, actor: String) async throws -> Bool {
-        let at = now()
         return state.withLock { book in
+            let at = now()
             guard book.keys.removeValue(forKey: id) != nil else { return false }
             book.logs[id] = nil
             book.leases = book.leases.filter { $0.value.keyID != id }
@@ -154,8 +143,8 @@ public final class MemoryKeyStore: KeyStore {
     }
 
     public func recordReveal(id: String, actor: String) async throws {
-        let at = now()
         try state.withLock { book in
+            let at = now()
             _ = try book.requireKey(id)
             book.audit.append(KeyAuditEntry(at: at, actor: actor, operation: .reveal, keyID: id))
         }
@@ -164,54 +153,35 @@ public final class MemoryKeyStore: KeyStore {
     // MARK: - Leases
 
     public func acquire(_ request: KeyRequest, from pool: KeyPool) async throws -> KeySelection {
-        guard request.estimate.isValid else {
-            throw RotationError(code: .invalidRequest, message: "a request's estimate must not be negative or absurdly large (2^48 tokens, $10^12)")
-        }
-        let at = now()
+        try request.validate()
         let draw = random()
         return state.withLock { book in
+            let at = now()  // in the lock, so a use another caller logged just before counts
             book.leases = book.leases.filter { $0.value.expiresAt > at }
-            var views = book.keys.values.filter(pool.contains).map { book.view($0, at: at) }
-            let (chosen, candidates) = pool.select(
-                request, among: views, at: at, cursor: book.cursors[pool.name], random: draw)
-            var lease: KeyLease?
-            var chosenKey: APIKey?
-            if let chosen {
-                let key = views[chosen].key
-                let newLease = KeyLease(
-                    keyID: key.id, pool: pool, estimate: request.estimate, createdAt: at,
-                    expiresAt: at.addingTimeInterval(pool.leaseTTL.seconds))
-                book.leases[newLease.id] = newLease
-                book.cursors[pool.name] = key.id
-                views[chosen] = book.view(key, at: at)
-                lease = newLease
-                chosenKey = key
+            let views = book.keys.values.filter(pool.contains).map { book.view($0, at: at) }
+            let choice = pool.choose(request, among: views, at: at, cursor: book.cursors[pool.name], random: draw)
+            if let lease = choice.lease {
+                book.leases[lease.id] = lease
+                book.cursors[pool.name] = lease.keyID
             }
-            let events = book.pressureEvents(pool, views: views, at: at)
-            return KeySelection(key: chosenKey, lease: lease, candidates: candidates, events: events)
+            let events = book.pressureEvents(pool, views: choice.views, at: at)
+            return KeySelection(key: choice.key, lease: choice.lease, candidates: choice.candidates, events: events)
         }
     }
 
     public func report(_ lease: KeyLease, outcome: KeyOutcome) async throws -> KeyReport {
-        if case .success(let actual) = outcome, !actual.isValid {
-            throw RotationError(code: .invalidRequest, message: "a reported usage must not be negative or absurdly large (2^48 tokens, $10^12)")
-        }
-        let at = now()
+        try outcome.validate()
         let draw = random()
         return try state.withLock { book in
+            let at = now()  // in the lock, so a use another caller logged just before counts
             let open = book.leases.removeValue(forKey: lease.id) != nil
-            guard open || lease.expiresAt <= at else {
-                throw RotationError(code: .invalidRequest, message: "lease \(lease.id) of key '\(lease.keyID)' was already reported")
-            }
+            try lease.checkReportable(wasOpen: open, at: at)
             var key = try book.requireKey(lease.keyID)
             let quota = book.view(key, at: at).quota
             let (entry, events) = key.apply(outcome, lease: lease, quota: quota, at: at, random: draw)
             book.keys[key.id] = key
             book.log(entry)
-            if case .unauthorized(let code) = outcome {
-                book.audit.append(KeyAuditEntry(
-                    at: at, actor: "provider", operation: .disable, keyID: key.id, detail: "\(code) from the provider"))
-            }
+            if let audit = outcome.auditEntry(keyID: key.id, at: at) { book.audit.append(audit) }
             // a cooldown, an exhaustion or a revocation may leave the pool short
             let views = book.keys.values.filter(lease.pool.contains).map { book.view($0, at: at) }
             let pressure = book.pressureEvents(lease.pool, views: views, at: at)

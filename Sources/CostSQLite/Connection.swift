@@ -104,6 +104,21 @@ final class Connection {
         }
     }
 
+    /// A connection for a store that processes share back to back (budgets, keys): the parent
+    /// directory and the schema created if needed, short busy waits, and RESTART checkpoints.
+    ///
+    /// A reservation and its commit append about 8 pages to the write-ahead log; a checkpoint (two
+    /// fsyncs) every 1,000 pages (SQLite's default) would stall one pair in about 120. Every 10,000
+    /// pages (about 40 MB of log) it stalls one in about 1,200; RESTART, so that the log starts again
+    /// even while other processes write back to back.
+    static func sharedStore(path: String, durability: SQLiteUsageLedger.Durability) throws -> Connection {
+        try createParentDirectory(of: path)
+        let db = try Connection(path: path, busyWait: .spin, synchronous: durability == .full ? .full : .normal)
+        try Migrator.migrate(db)
+        db.checkpointWithRestart(everyPages: 10_000)
+        return db
+    }
+
     /// Creates the parent directory of `path` (not for `:memory:`).
     ///
     /// - throws: ``SQLiteError`` `.cannotOpen` naming the directory.
@@ -330,6 +345,18 @@ final class Statement {
         if let value { bind(value, at: index) } else { sqlite3_bind_null(handle, index) }
     }
     func bindNull(at index: Int32) { sqlite3_bind_null(handle, index) }
+    /// Binds bytes as a BLOB (an empty one for empty data, never NULL).
+    func bind(_ value: Data, at index: Int32) {
+        guard !value.isEmpty else {
+            sqlite3_bind_zeroblob(handle, index, 0)
+            return
+        }
+        value.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(clamping: bytes.count), ccostsqlite_transient())
+        }
+    }
+    func bind(_ value: Date, at index: Int32) { bind(value.timeIntervalSinceReferenceDate, at: index) }
+    func bind(_ value: Date?, at index: Int32) { bind(value?.timeIntervalSinceReferenceDate, at: index) }
     func bind(_ value: Double, at index: Int32) { sqlite3_bind_double(handle, index, value) }
     func bind(_ value: Double?, at index: Int32) {
         if let value { bind(value, at: index) } else { sqlite3_bind_null(handle, index) }
@@ -341,6 +368,15 @@ final class Statement {
     func int(_ column: Int32) -> Int { Int(sqlite3_column_int64(handle, column)) }
     func double(_ column: Int32) -> Double { sqlite3_column_double(handle, column) }
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+    /// A BLOB (or any value) as bytes; empty for NULL.
+    func blob(_ column: Int32) -> Data {
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let pointer = sqlite3_column_blob(handle, column) else { return Data() }
+        return Data(bytes: pointer, count: count)
+    }
+    /// An instant stored as seconds since 2001-01-01 (a `Date`'s own `Double`, exact).
+    func date(_ column: Int32) -> Date { Date(timeIntervalSinceReferenceDate: double(column)) }
+    func optionalDate(_ column: Int32) -> Date? { isNull(column) ? nil : date(column) }
     func text(_ column: Int32) -> String? {
         guard let pointer = sqlite3_column_text(handle, column) else { return nil }
         return String(cString: pointer)

@@ -104,6 +104,11 @@ struct Migrator {
                 CREATE INDEX budget_alerts_key ON budget_alerts(budget, level, period_start_ms, at_ms);
                 CREATE INDEX budget_alerts_at ON budget_alerts(at_ms);
                 """),
+        // API keys, their usage logs, leases, round-robin cursors, pool pressure, the audit log and
+        // the vault's wrapped data key (SQLiteKeyStore).
+        Migration(name: "0007-keys", sql: SQLiteKeyStore.schemaSQL),
+        // The pools' provisioners (`costctl keys provisioner set`), shared by every process.
+        Migration(name: "0008-key-provisioners", sql: SQLiteKeyStore.provisionersSQL),
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of

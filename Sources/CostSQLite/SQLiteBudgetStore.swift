@@ -47,16 +47,8 @@ public actor SQLiteBudgetStore: BudgetStore {
     ///   last transactions on power loss (then spend can be rebuilt from the ledger).
     /// - throws: ``SQLiteError`` (`.cannotOpen`, `.schemaTooNew`, `.corrupt`).
     public init(path: String, durability: Durability = .full, now: @escaping @Sendable () -> Date = { Date() }) throws {
-        try Connection.createParentDirectory(of: path)
-        let db = try Connection(path: path, busyWait: .spin, synchronous: durability == .full ? .full : .normal)
-        try Migrator.migrate(db)
-        // A reservation and its commit append about 8 pages to the write-ahead log; a checkpoint
-        // (two fsyncs) every 1,000 pages (SQLite's default) would stall one pair in about 120. Every
-        // 10,000 pages (about 40 MB of log) it stalls one in about 1,200; RESTART, so that the log starts
-        // again even while other processes write back to back.
-        db.checkpointWithRestart(everyPages: 10_000)
         self.path = path
-        self.db = db
+        db = try Connection.sharedStore(path: path, durability: durability)
         self.now = now
     }
 

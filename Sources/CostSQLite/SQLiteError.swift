@@ -16,6 +16,10 @@ public struct SQLiteError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let busy = Code(rawValue: "busy")
         /// The database is not a costctl database, or is damaged.
         public static let corrupt = Code(rawValue: "corrupt")
+        /// A value given to the store is not usable (a wrapped data key that is not JSON with ids).
+        public static let invalidInput = Code(rawValue: "invalid-input")
+        /// The stored row is not the one the caller read (another process changed it first).
+        public static let conflict = Code(rawValue: "conflict")
     }
 
     public var code: Code
