@@ -3,3 +3,4 @@
 @_exported public import CostSQLite
 @_exported public import CostCrypto
 @_exported public import CostBudget
+@_exported public import CostOptimizer

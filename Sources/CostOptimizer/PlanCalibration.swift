@@ -1,4 +1,4 @@
-public import CostPricing
+internal import CostPricing
 public import Foundation
 
 /// A reading of the vendor's own usage meter: "current session: 10% used" at a time.
@@ -120,7 +120,7 @@ struct Calibrator {
                 let allowance = used * 100 * reading.percent.denominator / reading.percent.numerator
                 result[window.key] = WindowCalibration(
                     window: window.key, source: .meter, allowance: allowance, measure: window.measure,
-                    detail: "\(PlanCalibrationText.amount(used, window.measure)) used from \(Timestamp.format(tally.start)) to the reading at \(Timestamp.format(reading.at)) = \(reading.percent)%")
+                    detail: "\(window.measure.text(used)) used from \(Timestamp.format(tally.start)) to the reading at \(Timestamp.format(reading.at)) = \(reading.percent)%")
             }
         }
         for window in plan.windows where result[window.key] == nil {
@@ -152,17 +152,6 @@ struct Calibrator {
         guard let (used, at) = lowest else { return nil }
         return WindowCalibration(
             window: window.key, source: .rateLimit, allowance: used, measure: window.measure,
-            detail: "refused for a usage limit at \(Timestamp.format(at)) after \(PlanCalibrationText.amount(used, window.measure)) in the window")
-    }
-}
-
-/// Amounts written for people.
-enum PlanCalibrationText {
-    static func amount(_ amount: Int128, _ measure: WindowMeasure) -> String {
-        switch measure {
-        case .apiCost: Money(units: amount).display(maxPlaces: 2)
-        case .requests: "\(amount) requests"
-        case .tokens: "\(amount) tokens"
-        }
+            detail: "refused for a usage limit at \(Timestamp.format(at)) after \(window.measure.text(used)) in the window")
     }
 }

@@ -1,5 +1,5 @@
 internal import CostOptimizerData
-public import CostPricing
+internal import CostPricing
 public import Foundation
 
 /// The subscription plans costctl knows: the bundled `Fixtures/Plans/plans.json`, with the user's

@@ -68,6 +68,17 @@ public enum WindowMeasure: String, Sendable, Hashable, Codable, CaseIterable {
     case tokens
 }
 
+extension WindowMeasure {
+    /// An amount in this measure written for people: `$35` or `160 requests`.
+    public func text(_ amount: Int128) -> String {
+        switch self {
+        case .apiCost: Money(units: amount).display(maxPlaces: 2)
+        case .requests: "\(amount) requests"
+        case .tokens: "\(amount) tokens"
+        }
+    }
+}
+
 /// Where a window starts.
 public enum WindowAnchor: String, Sendable, Hashable, Codable, CaseIterable {
     /// At the first request after the previous window ended (Claude's sessions).
@@ -131,7 +142,7 @@ public struct PlanWindow: Sendable, Hashable {
     }
 
     /// The allowance written for people: `$35` or `160 requests`.
-    public var allowanceText: String { PlanCalibrationText.amount(allowance, measure) }
+    public var allowanceText: String { measure.text(allowance) }
 }
 
 /// An exact positive ratio (`5`, `3.5`, `0.2`) by which a window's allowance scales across a family.

@@ -102,9 +102,9 @@ struct PlanFitTests {
 
     @Test("growing usage keeps a plan that fits only today from being recommended, and lowers confidence")
     func growingUsage() throws {
-        // $8 sessions for three weeks, then $20: on Max 5x's estimates ($35 a session, $140 a week) the
-        // fullest window is the week of days 21-27 at 83%, which fits, but the last week is 2.5× the
-        // weeks before; the API would cost $324 a month.
+        // $8 sessions for three weeks, then $20: on Max 5x's estimated $35 session the fullest window
+        // is at 57%, which fits, but the last week is 2.5× the weeks before (57% × 2.5 is over 90%);
+        // the API would cost $324 a month.
         var usage = try PlanUsage.daily(cost: "8", days: 0..<23)
         usage += try PlanUsage.daily(cost: "20", days: 23..<30)
         let report = try PlanUsage.fit(usage, current: "claude-max-20x")
