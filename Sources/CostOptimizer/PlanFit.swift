@@ -68,10 +68,15 @@ public struct PlanFit: Sendable {
         }
         let since = until.addingTimeInterval(-Double(options.days) * 86_400)
         let current = try currentPlanID.map { try catalog.plan(id: $0) }
-        if !meters.isEmpty && (current == nil || current?.windows.isEmpty == true) {
-            throw OptimizerError(
-                code: .invalidInput,
-                message: "a meter reading needs --current PLAN-ID: the plan whose meter you read (for example claude-max-20x)")
+        if !meters.isEmpty {
+            guard let current else {
+                throw OptimizerError(
+                    code: .invalidInput,
+                    message: "a meter reading needs --current PLAN-ID: the plan whose meter you read (for example claude-max-20x)")
+            }
+            if current.windows.isEmpty {
+                throw OptimizerError(code: .invalidInput, message: "\(current.id) has no usage windows, so it has no meter to read")
+            }
         }
         let inRange = samples.filter { since <= $0.timestamp && $0.timestamp < until }.sorted { $0.timestamp < $1.timestamp }
         let family = current.flatMap { $0.family == PlanFit.apiFamily ? nil : $0.family } ?? busiestFamily(inRange)

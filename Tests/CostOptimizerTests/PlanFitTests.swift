@@ -148,6 +148,12 @@ struct PlanFitTests {
         }
         #expect(empty?.code == .uncalibratable)
         #expect(throws: OptimizerError.self) { try PlanUsage.fit(usage, current: "claude-ultra") }
+        for plan in ["api", "chatgpt-pro"] {
+            let unmetered = #expect(throws: OptimizerError.self) {
+                try PlanUsage.fit(usage, current: plan, meters: ["session=10%@2026-11-20T12:00Z"])
+            }
+            #expect(unmetered?.message == "\(plan) has no usage windows, so it has no meter to read")
+        }
     }
 
     @Test("Gemini's free tier counts requests per Pacific day; the paid tier carries them at API prices")
@@ -175,14 +181,19 @@ struct PlanFitTests {
         #expect(try PlanUsage.fit(split).result("gemini-free")?.fits == true)
     }
 
-    @Test("the same seed gives the same stability; a plan that always fits is stable")
-    func deterministicBootstrap() throws {
-        var usage = try PlanUsage.daily(cost: "10")
-        usage += try PlanUsage.session(day: 12, hour: 18, cost: "31")
-        let a = try PlanUsage.fit(usage, current: "claude-max-20x", seed: 3)
-        let b = try PlanUsage.fit(usage, current: "claude-max-20x", seed: 3)
-        #expect(a.recommendation == b.recommendation)
-        let stability = try #require(a.recommendation?.confidence.stability)
-        #expect(stability >= 0 && stability <= 1)
+    @Test("stability is the share of resampled months that keep the answer, the same for the same seed")
+    func bootstrapStability() throws {
+        // $1.50 sessions on 12 of 30 days: $18 a month at API prices, under Pro's $20 (Free's $1.40
+        // session is too small). A resampled month draws 30 days from the 30 observed; it costs more
+        // than $20 when it draws 14 or more session days: P(Binomial(30, 0.4) ≥ 14) ≈ 0.29.
+        let usage = try (0..<30).filter { [0, 2].contains($0 % 5) }.flatMap { try PlanUsage.session(day: $0, cost: "1.5") }
+        let options = PlanFitOptions().with { $0.resamples = 2_000 }
+        let a = try PlanUsage.fit(usage, options: options, seed: 3)
+        let recommendation = try #require(a.recommendation)
+        #expect(recommendation.planID == "api")
+        #expect(a.result("claude-free")?.fits == false)
+        #expect(abs(recommendation.confidence.stability - 0.71) < 0.04)
+        let b = try PlanUsage.fit(usage, options: options, seed: 3)
+        #expect(b.recommendation == recommendation)
     }
 }
