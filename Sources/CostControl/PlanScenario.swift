@@ -11,8 +11,8 @@ public import Foundation
 public struct PlanScenario: Sendable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         /// A Claude Code heavy user on Max 20x: a session most days (two on some), Opus and Sonnet with
-        /// long cached contexts, each session worth about 9–21% of a Max 20x session (so Max 5x
-        /// would carry it, Pro would not).
+        /// long cached contexts, each session worth about $12–$31 at list prices, 9–22% of a Max 20x
+        /// session on the catalog's estimates (so Max 5x would carry it, just, and Pro would not).
         case claudeCodeMax20x = "claude-code-max-20x"
         /// A support team sending short classification requests to a top model (Opus) all day.
         case teamTopModel = "team-top-model"
@@ -55,7 +55,7 @@ public struct PlanScenario: Sendable {
         var events: [UsageEvent] = []
         for s in 0..<sessions {
             // A request of the mix costs about $0.09 at list prices; 140 to 330 requests 10 to 60 s
-            // apart (about 3 hours): $12 to $29 a session.
+            // apart (about 3 hours): about $12 to $31 a session.
             let requests = Int.random(in: 140...330, using: &random)
             let hour = s == 0 ? Double.random(in: 8...10, using: &random) : Double.random(in: 15...17, using: &random)
             var t = midnight.addingTimeInterval(hour * 3_600)

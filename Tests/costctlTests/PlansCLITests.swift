@@ -95,6 +95,31 @@ struct PlansCLITests {
         #expect(abs(pro - allowance / 20) < 1e-9)
     }
 
+    @Test("a 'usage limit reached' line in imported Claude Code logs calibrates the current plan's session")
+    func rateLimitFromImportedLogs() throws {
+        let cli = try CLI()
+        let db = cli.home.appendingPathComponent("cc.db").path
+        let imported = try cli.run(["import", "claude-code", ImportBench.fixture("claude-code"), "--db", db])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        // The fixture's refusal is at 2026-11-10T09:04Z, resetting at 17:00: the 5-hour session that
+        // began at 09:00 (its end, 14:00, is nearer the reset than the week's end).
+        let r = try cli.run(["plans", "--current", "claude-pro", "--db", db, "--until", PlansCLITests.until, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try r.json()
+        #expect(json["refusals"] as? Int == 1)
+        let calibration = try #require((json["calibration"] as? [[String: Any]])?.first)
+        #expect(calibration["window"] as? String == "session")
+        #expect(calibration["source"] as? String == "rate_limit")
+        #expect((calibration["detail"] as? String)?.contains("2026-11-10T09:04:00Z") == true)
+        let allowance = try #require((calibration["allowance"] as? String).flatMap { Double($0) })
+        #expect(allowance > 0)
+        let pro = try #require((json["plans"] as? [[String: Any]])?.first { $0["id"] as? String == "claude-pro" })
+        let session = try #require((pro["window_fits"] as? [[String: Any]])?.first { $0["kind"] as? String == "session" })
+        #expect(session["allowance_source"] as? String == "rate_limit")
+        // The window that was refused was full: at least 100% under the calibrated allowance.
+        #expect((pro["peak_utilization"] as? Double ?? 0) >= 1)
+    }
+
     @Test("a spiky service on the Gemini API outgrows the free tier on its spike days")
     func spikyService() async throws {
         let cli = try CLI()
