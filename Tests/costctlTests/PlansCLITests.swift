@@ -148,6 +148,23 @@ struct PlansCLITests {
         #expect(r.stderr.contains(message), "\(r.stderr)")
     }
 
+    @Test("an empty ledger gives no recommendation and says why; --help lists the options")
+    func emptyLedger() throws {
+        let cli = try CLI()
+        let db = cli.home.appendingPathComponent("empty.db").path
+        let r = try cli.run(["plans", "--fit", "--db", db, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try r.json()
+        #expect(json["recommended"] is NSNull)
+        #expect(json["confidence"] is NSNull)
+        #expect((json["notes"] as? [String])?.contains { $0.contains("nothing to fit") } == true)
+        let help = try cli.run(["plans", "--help"])
+        #expect(help.status == 0)
+        for option in ["--fit", "--current", "--meter", "--days", "--until", "--plans", "--json", "--db", "--tz"] {
+            #expect(help.stdout.contains(option), "\(option)")
+        }
+    }
+
     @Test("a plan file overrides the catalog by id")
     func overrideFile() throws {
         let cli = try CLI()
