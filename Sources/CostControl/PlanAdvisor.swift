@@ -44,13 +44,18 @@ public struct PlanAdvisor: Sendable {
     /// that is a day the user did not use it, not missing data).
     ///
     /// - throws: ``OptimizerError`` (bad readings, unknown plans), the ledger's errors.
-    public func fit(until: Date = Date(), currentPlanID: String? = nil, meters: [MeterReading] = []) async throws -> PlanFitReport {
-        let since = until.addingTimeInterval(-Double(options.days) * 86_400)
+    /// `filter` narrows the usage (for example `tag:source=claude-code`, so that API traffic of the same
+    /// provider is not counted against a subscription); its range is replaced by the fit's.
+    public func fit(
+        until: Date = Date(), currentPlanID: String? = nil, meters: [MeterReading] = [], filter: UsageFilter = UsageFilter()
+    ) async throws -> PlanFitReport {
+        var filter = filter
+        filter.since = until.addingTimeInterval(-Double(options.days) * 86_400)
+        filter.until = until
         var samples: [PlanUsageSample] = []
         var cursor: EventCursor?
         repeat {
-            let page = try await ledger.events(
-                matching: UsageFilter(since: since, until: until), after: cursor, limit: 5_000, detail: .full)
+            let page = try await ledger.events(matching: filter, after: cursor, limit: 5_000, detail: .full)
             samples += page.events.map(PlanUsageSample.init)
             cursor = page.next
         } while cursor != nil

@@ -15,6 +15,9 @@ struct PlansCommand: AsyncParsableCommand {
             window, with its saving and confidence. A plan fits when every window stayed at or
             under 90% of its allowance.
 
+            --where tag:source=claude-code counts only what Claude Code logged (imported usage is
+            tagged with its source), so API traffic of the same provider stays out.
+
             Calibrate with your plan's own meter ("current session: 10% used"):
             --current claude-max-20x --meter session=10%@2026-11-02T20:59Z. Overrides: plans.json in
             the data directory and --plans FILE, merged by plan id.
@@ -45,6 +48,11 @@ struct PlansCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("End of the replayed days (default now): a date-time, or a date taken as midnight in --tz.", valueName: "when"))
     var until: String?
 
+    @Option(
+        name: .customLong("where"),
+        help: ArgumentHelp("Count only rows whose DIMENSION equals VALUE (tag:source=claude-code keeps API traffic out); repeatable.", valueName: "dimension=value"))
+    var conditions: [String] = []
+
     @Option(name: .customLong("plans"), help: ArgumentHelp("A plan file laid over the catalog by plan id; repeatable.", valueName: "file"))
     var planFiles: [String] = []
 
@@ -56,6 +64,7 @@ struct PlansCommand: AsyncParsableCommand {
         for meter in meters {
             do { _ = try MeterReading(parsing: meter) } catch let error as OptimizerError { throw ValidationError(error.message) }
         }
+        _ = try FilterOptions.equals(conditions)
         if !meters.isEmpty && current == nil {
             throw ValidationError("--meter needs --current PLAN-ID: the plan whose meter you read (for example claude-max-20x)")
         }
@@ -70,7 +79,9 @@ struct PlansCommand: AsyncParsableCommand {
         if let current { _ = try catalog.plan(id: current) }
         let end = try until.map { try global.parseDate($0, option: "--until") } ?? Date()
         let advisor = PlanAdvisor(ledger: try global.openLedger(), catalog: catalog, options: PlanFitOptions().with { $0.days = days })
-        let report = try await advisor.fit(until: end, currentPlanID: current, meters: try meters.map(MeterReading.init(parsing:)))
+        let report = try await advisor.fit(
+            until: end, currentPlanID: current, meters: try meters.map(MeterReading.init(parsing:)),
+            filter: UsageFilter(equals: try FilterOptions.equals(conditions)))
         if global.json { return try Output.json(PlanFitJSON(report)) }
         FileHandle.standardOutput.write(Data(PlansText.render(fit: report, timeZone: global.timeZone).utf8))
     }

@@ -103,10 +103,20 @@ struct PlansCLITests {
         #expect(imported.status == 0, "\(imported.stderr)")
         // The fixture's refusal is at 2026-11-10T09:04Z, resetting at 17:00: the 5-hour session that
         // began at 09:00 (its end, 14:00, is nearer the reset than the week's end).
-        let r = try cli.run(["plans", "--current", "claude-pro", "--db", db, "--until", PlansCLITests.until, "--json"])
+        // API traffic of the same provider, recorded by hand: --where keeps it out of the fit.
+        let api = try cli.run([
+            "record", "--db", db, "--at", "2026-11-10T09:30:00Z", "--provider", "anthropic", "--model", "claude-sonnet-4-5",
+            "--input", "2000000", "--output", "1000",
+        ])
+        #expect(api.status == 0, "\(api.stderr)")
+        let r = try cli.run([
+            "plans", "--current", "claude-pro", "--where", "tag:source=claude-code", "--db", db, "--until", PlansCLITests.until, "--json",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try r.json()
         #expect(json["refusals"] as? Int == 1)
+        let all = try cli.run(["plans", "--current", "claude-pro", "--db", db, "--until", PlansCLITests.until, "--json"])
+        #expect((try all.json()["requests"] as? Int ?? 0) == (json["requests"] as? Int ?? 0) + 1)
         let calibration = try #require((json["calibration"] as? [[String: Any]])?.first)
         #expect(calibration["window"] as? String == "session")
         #expect(calibration["source"] as? String == "rate_limit")
