@@ -44,8 +44,9 @@ public struct MeterReading: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(kind)=\(percent)%@\(Timestamp.format(at))" }
 }
 
-/// Where a window's allowance comes from, strongest first.
-public enum CalibrationSource: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+/// Where a window's allowance comes from: for Claude, a meter reading wins over rate-limit refusals,
+/// which win over the public estimate; published figures (Gemini's daily caps) need no calibration.
+public enum CalibrationSource: String, Sendable, Hashable, Codable, CaseIterable {
     /// A reading of the vendor's meter (`--meter`).
     case meter
     /// Usage at the moment the vendor refused a request for a usage limit (found in imported logs).
@@ -64,11 +65,6 @@ public enum CalibrationSource: String, Sendable, Hashable, Codable, CaseIterable
         case .published: 0.95
         case .estimate: 0.7
         }
-    }
-
-    private var rank: Int { CalibrationSource.allCases.firstIndex(of: self) ?? 0 }
-    public static func < (lhs: CalibrationSource, rhs: CalibrationSource) -> Bool {
-        lhs.confidenceFactor > rhs.confidenceFactor || (lhs.confidenceFactor == rhs.confidenceFactor && lhs.rank < rhs.rank)
     }
 }
 
