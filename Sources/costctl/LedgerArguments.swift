@@ -30,16 +30,23 @@ struct FilterOptions: ParsableArguments {
         if let since = filter.since, let until = filter.until, until <= since {
             throw ValidationError("--until must be after --since")
         }
+        filter.equals = try FilterOptions.equals(conditions)
+        return filter
+    }
+
+    /// `--where DIMENSION=VALUE[,VALUE…]` conditions as the filter's `equals`.
+    static func equals(_ conditions: [String]) throws -> [UsageDimension: Set<String>] {
+        var equals: [UsageDimension: Set<String>] = [:]
         for condition in conditions {
-            guard let equals = condition.firstIndex(of: "="), equals != condition.startIndex else {
+            guard let sign = condition.firstIndex(of: "="), sign != condition.startIndex else {
                 throw ValidationError("--where '\(condition)' is not DIMENSION=VALUE (example: --where user=alice)")
             }
-            let dimension = try UsageDimension(parsing: String(condition[..<equals]))
-            let values = condition[condition.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false)
+            let dimension = try UsageDimension(parsing: String(condition[..<sign]))
+            let values = condition[condition.index(after: sign)...].split(separator: ",", omittingEmptySubsequences: false)
                 .map(String.init)
-            filter.equals[dimension, default: []].formUnion(values)
+            equals[dimension, default: []].formUnion(values)
         }
-        return filter
+        return equals
     }
 }
 
