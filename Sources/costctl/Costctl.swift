@@ -16,7 +16,7 @@ struct Costctl: AsyncParsableCommand {
             DemoCommand.self, RecordCommand.self, ImportCommand.self, UsageCommand.self, DailyCommand.self, WeeklyCommand.self,
             MonthlyCommand.self, SessionCommand.self, BlocksCommand.self, ReconcileCommand.self, ExportCommand.self,
             CompactCommand.self, ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
-            PricingCommand.self, BudgetCommand.self, CheckCommand.self, PlansCommand.self, DoctorCommand.self,
+            PricingCommand.self, BudgetCommand.self, CheckCommand.self, KeysCommand.self, PlansCommand.self, DoctorCommand.self,
         ]
     )
 
@@ -58,6 +58,10 @@ struct Costctl: AsyncParsableCommand {
         case let e as OptimizerError:
             Output.error(code: e.code.rawValue, message: e.message, json: json)
             Foundation.exit(e.isInvalidUsage ? 2 : 1)
+        case let e as RotationError:
+            let usage: Set<RotationError.Code> = [.invalidKey, .invalidRequest]
+            Output.error(code: e.code.rawValue, message: e.message, json: json)
+            Foundation.exit(usage.contains(e.code) ? 2 : 1)
         case let e as CostTokensError:
             Output.error(code: e.code.rawValue, message: e.message, json: json)
             Foundation.exit(1)

@@ -43,7 +43,7 @@ struct CLI {
         }
     }
 
-    func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = arguments
@@ -51,6 +51,7 @@ struct CLI {
         env["HOME"] = home.path
         env["XDG_DATA_HOME"] = home.appendingPathComponent("data").path
         env["COSTCTL_PRICES_DIR"] = prices.path
+        env.merge(environment) { _, new in new }
         process.environment = env
         let out = Pipe()
         let err = Pipe()
