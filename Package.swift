@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "CostPricing", targets: ["CostPricing"]),
         .library(name: "CostBudget", targets: ["CostBudget"]),
         .library(name: "CostRotation", targets: ["CostRotation"]),
+        .library(name: "CostOptimizer", targets: ["CostOptimizer"]),
         .library(name: "CostSQLite", targets: ["CostSQLite"]),
         .library(name: "CostCrypto", targets: ["CostCrypto"]),
         .library(name: "CostControl", targets: ["CostControl"]),
@@ -71,6 +72,11 @@ let package = Package(
             dependencies: ["CostBudget", "CostPricing"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CostOptimizer",
+            dependencies: ["CostRotation", "CostBudget", "CostPricing"],
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: - C-backed implementations
         .target(
@@ -87,7 +93,7 @@ let package = Package(
         // MARK: - Wiring, CLI
         .target(
             name: "CostControl",
-            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CCostSQLite", "CCostCrypto"],
+            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CostOptimizer", "CCostSQLite", "CCostCrypto"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -140,6 +146,7 @@ let package = Package(
             dependencies: ["CostRotation", "CostBudget", "CostPricing"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CostOptimizerTests", dependencies: ["CostOptimizer", "CostBudget", "CostPricing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CostSQLiteTests",
             dependencies: ["CostSQLite", "CostPricing", "CostBudget", "BudgetLoadExample"],

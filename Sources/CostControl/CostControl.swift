@@ -4,3 +4,4 @@
 @_exported public import CostCrypto
 @_exported public import CostBudget
 @_exported public import CostRotation
+@_exported public import CostOptimizer
