@@ -74,6 +74,7 @@ struct CostForecasterTests {
             if f.lower <= realized && realized <= f.upper { covered += 1 }
         }
         let rate = Double(covered) / Double(runs)
+        print("95% interval coverage: \(covered) of \(runs) simulated months")
         #expect(rate > 0.91 && rate < 0.985, "coverage \(rate)")
     }
 
