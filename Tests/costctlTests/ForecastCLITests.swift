@@ -108,7 +108,10 @@ struct ForecastCLITests {
             let level = weekday == 1 || weekday == 7 ? 3.0 : 10.0
             let noise = 1 + Double.random(in: -0.05...0.05, using: &rng)
             let spike = day == 4 ? 4.0 : 1.0
-            events.append(Self.event(team: "search", daysAgo: day, dollars: level * noise * spike, id: "s\(day)"))
+            // ten calls a day: cost is scored only where buckets usually hold 5 events or more
+            for k in 0..<10 {
+                events.append(Self.event(team: "search", daysAgo: day, dollars: level * noise * spike / 10, id: "s\(day)-\(k)"))
+            }
             events.append(Self.event(team: "ads", daysAgo: day, dollars: level * (1 + Double.random(in: -0.05...0.05, using: &rng)), id: "a\(day)"))
             // ads: 20 cheap calls a day, one failing, twelve failing five days ago
             for k in 0..<20 {
@@ -126,7 +129,12 @@ struct ForecastCLITests {
         let summary = found.map { "\($0["scope"] ?? "") \($0["kind"] ?? "") \($0["direction"] ?? "") \($0["start"] ?? "")" }
         let spikeDay = LocalTime.iso8601(Self.dayStart(4), in: Self.utc)
         let errorDay = LocalTime.iso8601(Self.dayStart(5), in: Self.utc)
-        #expect(summary.sorted() == ["team=ads error_rate spike \(errorDay)", "team=search cost spike \(spikeDay)"].sorted(), "\(summary)")
+        // the spike was made of four times larger requests: tokens per request jump with the cost
+        let planted = [
+            "team=ads error_rate spike \(errorDay)", "team=search cost spike \(spikeDay)",
+            "team=search tokens_per_request spike \(spikeDay)",
+        ]
+        #expect(summary.sorted() == planted.sorted(), "\(summary)")
         let spike = try #require(found.first { $0["kind"] as? String == "cost" })
         let expected = try #require(spike["expected"] as? Double)
         let actual = try #require(spike["actual"] as? Double)
