@@ -94,6 +94,24 @@ struct ForecastCLITests {
         #expect(empty.stdout.contains("No usage recorded"))
     }
 
+    @Test("help lists the options and the valid dimensions")
+    func help() throws {
+        let cli = try CLI()
+        let forecast = try cli.run(["forecast", "--help"])
+        #expect(forecast.status == 0)
+        for text in ["--by", "--month", "--history", "--json", "--tz", "values: team, project, model, provider"] {
+            #expect(forecast.stdout.contains(text), "forecast --help lacks \(text)")
+        }
+        let anomalies = try cli.run(["anomalies", "--help"])
+        #expect(anomalies.status == 0)
+        for text in ["--since", "--hourly", "--by", "--json"] {
+            #expect(anomalies.stdout.contains(text), "anomalies --help lacks \(text)")
+        }
+        let bad = try cli.run(["anomalies", "--since", "soon"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("is not a time"))
+    }
+
     @Test("anomalies --by team: the planted spike and error burst are found, the seasonal clean team is not")
     func anomalies() async throws {
         let cli = try CLI()
