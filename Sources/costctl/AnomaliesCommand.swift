@@ -44,7 +44,7 @@ struct AnomaliesCommand: AsyncParsableCommand {
         let bucket: TimeBucket = hourly ? .hour : .day
         let local = LocalTime(zone)
         Output.line(
-            "Anomalies by \(report.granularity.rawValue), \(local.label(bucket, report.since)) to \(local.label(bucket, report.until)) (\(zone.identifier)), \(report.scopes) scope(s) scanned")
+            "Anomalies by \(report.granularity.rawValue), \(local.label(bucket, report.since)) to \(local.label(bucket, report.until.addingTimeInterval(-1))) (\(zone.identifier)), \(report.scopes) scope(s) scanned")
         if report.anomalies.isEmpty {
             Output.line("None found.")
         } else {
