@@ -154,10 +154,11 @@ struct KeysCLITests {
         _ = try run(["keys", "provisioner", "set", "--provider", "anthropic", "--command", "/no/such/script"], status: 2)
     }
 
-    @Test("at a terminal the secret is asked for with echo off")
+    /// util-linux `script` runs the command on a pseudo-terminal and relays our pipe to it.
+    @Test(
+        "at a terminal the secret is asked for with echo off",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script for a pseudo-terminal"))
     func promptWithoutEcho() throws {
-        // util-linux `script` runs the command on a pseudo-terminal and relays our pipe to it
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
         let cli = try CLI()
         let db = cli.home.appendingPathComponent("k.db").path
         let process = Process()
