@@ -49,7 +49,8 @@ enum SecretInput {
             }
             return data
         }
-        FileHandle.standardError.write(Data(prompt.utf8))
+        // echo goes off (and earlier typing is discarded) before the prompt shows, so everything
+        // typed after the prompt is read and nothing of it is echoed
         var saved = termios()
         let hasTerminal = tcgetattr(STDIN_FILENO, &saved) == 0
         if hasTerminal {
@@ -58,9 +59,10 @@ enum SecretInput {
             _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &silent)
         }
         defer {
-            if hasTerminal { _ = tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved) }
+            if hasTerminal { _ = tcsetattr(STDIN_FILENO, TCSANOW, &saved) }
             FileHandle.standardError.write(Data("\n".utf8))
         }
+        FileHandle.standardError.write(Data(prompt.utf8))
         return Data((Swift.readLine(strippingNewline: true) ?? "").utf8)
     }
 }

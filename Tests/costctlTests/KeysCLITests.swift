@@ -174,6 +174,10 @@ struct KeysCLITests {
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        // never hang the suite: a command still waiting after 30 s is stopped (and the test fails)
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: watchdog)
+        defer { watchdog.cancel() }
         // type only once the prompt is there (echo is off before it is printed)
         var seen = Data()
         let deadline = Date().addingTimeInterval(30)
