@@ -4,7 +4,8 @@ public import CostPricing
 public import Foundation
 
 /// Collects recommendations from every source over the ledger's recent usage, ranks them and
-/// stores them: the plan fit (``PlanFitGenerator``) and every generator in ``generators``.
+/// stores them: the plan fit (``PlanFitGenerator``, when the current plan is known or the scope is
+/// one user) and every generator in ``generators``.
 ///
 /// For example:
 /// ```swift
@@ -83,9 +84,16 @@ public struct RecommendationEngine: Sendable {
     public func run(since: Date, until: Date, scope: String?, actor: String = "engine") async throws -> Run {
         let input = try await input(since: since, until: until, scope: scope)
         let info = try await ledger.info()
-        let plan = PlanFitGenerator(catalog: plans, currentPlanID: currentPlanID, observedSince: info.earliest)
-        var found = try plan.recommendations(from: input)
+        var found: [Recommendation] = []
         var notes: [String] = []
+        // A subscription is one person's: without the plan the user is on, the whole usage of a team
+        // or an organization is not compared with one subscriber's plans.
+        if currentPlanID != nil || input.scope?.hasPrefix("user=") == true {
+            let plan = PlanFitGenerator(catalog: plans, currentPlanID: currentPlanID, observedSince: info.earliest)
+            found += try plan.recommendations(from: input)
+        } else {
+            notes.append("plan fit skipped: give --current PLAN-ID (the subscription you are on, or api) or --scope user=ID")
+        }
         for generator in extraGenerators {
             do {
                 found += try generator.recommendations(from: input)
