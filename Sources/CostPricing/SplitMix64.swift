@@ -1,5 +1,5 @@
-/// A small, fast, seedable generator (SplitMix64, Steele, Lea and Flood 2014) so demo data and
-/// resampling are the same on every machine.
+/// A small, fast, seedable generator (SplitMix64, Steele, Lea and Flood 2014) so demo data,
+/// synthetic test series and resampling are the same on every machine.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     var state: UInt64
     public init(seed: UInt64) { state = seed }

@@ -26,7 +26,7 @@ struct KeysCommand: AsyncParsableCommand {
         subcommands: [
             KeysAddCommand.self, KeysListCommand.self, KeysStatsCommand.self, KeysPickCommand.self, KeysDisableCommand.self,
             KeysEnableCommand.self, KeysRemoveCommand.self, KeysRotateCommand.self, KeysRevealCommand.self, KeysAuditCommand.self,
-            KeysProvisionerCommand.self,
+            KeysProvisionerCommand.self, KeysMasterCommand.self,
         ]
     )
 }
@@ -496,6 +496,86 @@ struct KeysProvisionerRunCommand: AsyncParsableCommand {
         }
         if case .provisioned = outcome { return }
         throw ExitCode(3)
+    }
+}
+
+struct KeysMasterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "master",
+        abstract: "Show the vault's keys (ids only) or rotate the master key.",
+        subcommands: [KeysMasterShowCommand.self, KeysMasterRotateCommand.self])
+}
+
+struct KeysMasterShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "The master key id in use and the data key it opens (ids, never key material).")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let master = try KeyVaultFile.masterKey(paths: global.paths, environment: environment)
+        let vault = try KeyVaultFile.vault(database: global.paths.database.path, master: master)
+        let source: String
+        if let value = environment[MasterKey.environmentVariable], !value.isEmpty {
+            source = MasterKey.environmentVariable
+        } else if let file = environment[MasterKey.keyFileEnvironmentVariable], !file.isEmpty {
+            source = file
+        } else {
+            source = KeyVaultFile.defaultKeyFile(paths: global.paths).path
+        }
+        if global.json {
+            struct Result: Encodable {
+                var masterKeyID: String
+                var masterKeySource: String
+                var dataKeyID: String
+                var database: String
+            }
+            try Output.json(Result(masterKeyID: master.id, masterKeySource: source, dataKeyID: vault.dataKeyID, database: global.paths.database.path), snakeCase: true)
+        } else {
+            Output.line("Master key \(master.id) (from \(source)) opens data key \(vault.dataKeyID) of \(global.paths.database.path).")
+        }
+    }
+}
+
+struct KeysMasterRotateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate",
+        abstract: "Re-wrap the vault's data key under a new master key (no secret is re-sealed).",
+        discussion: """
+            The current master key comes from COSTCTL_MASTER_KEY, COSTCTL_MASTER_KEY_FILE or master.key as \
+            usual; the new one from --to FILE (a key file with permissions 0600; --create makes it). After \
+            the rotation only the new key opens the vault: point COSTCTL_MASTER_KEY_FILE at it (or move it \
+            to the data directory's master.key) before the next command.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: ArgumentHelp("The new master key file (0600).", valueName: "file"))
+    var to: String
+
+    @Flag(help: "Create the new key file (32 random bytes, 0600); it must not exist.")
+    var create = false
+
+    func run() async throws {
+        let old = try KeyVaultFile.masterKey(paths: global.paths, environment: ProcessInfo.processInfo.environment)
+        let new = create ? try MasterKey.createKeyFile(at: to) : try MasterKey(contentsOfKeyFile: to)
+        guard new.id != old.id else {
+            throw ValidationError("--to \(to) is the master key in use (\(old.id)); give a new one (--create makes it)")
+        }
+        let wrapped = try KeyVaultFile.rotateMaster(paths: global.paths, from: old, to: new)
+        if global.json {
+            struct Result: Encodable {
+                var oldMasterKeyID: String
+                var newMasterKeyID: String
+                var dataKeyID: String
+                var keyFile: String
+            }
+            try Output.json(Result(oldMasterKeyID: old.id, newMasterKeyID: new.id, dataKeyID: wrapped.id, keyFile: to), snakeCase: true)
+        } else {
+            Output.line("Data key \(wrapped.id) is now wrapped by master key \(new.id) (was \(old.id)); no secret was re-sealed.")
+            Output.line("Use the new key from now on: export COSTCTL_MASTER_KEY_FILE=\(to)")
+        }
     }
 }
 

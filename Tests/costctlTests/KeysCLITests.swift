@@ -154,10 +154,11 @@ struct KeysCLITests {
         _ = try run(["keys", "provisioner", "set", "--provider", "anthropic", "--command", "/no/such/script"], status: 2)
     }
 
-    @Test("at a terminal the secret is asked for with echo off")
+    /// util-linux `script` runs the command on a pseudo-terminal and relays our pipe to it.
+    @Test(
+        "at a terminal the secret is asked for with echo off",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script for a pseudo-terminal"))
     func promptWithoutEcho() throws {
-        // util-linux `script` runs the command on a pseudo-terminal and relays our pipe to it
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
         let cli = try CLI()
         let db = cli.home.appendingPathComponent("k.db").path
         let process = Process()
@@ -189,5 +190,32 @@ struct KeysCLITests {
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("Added key 'tty' (openai, sk-proj-…6789)"), "\(text)")
         #expect(!text.contains("TYPEDSECRET"), "the secret was echoed: \(text)")
+    }
+
+    @Test("master rotate: the data key is re-wrapped under a new key file; secrets open with it and not with the old key")
+    func masterRotation() throws {
+        let cli = try CLI()
+        let db = cli.home.appendingPathComponent("k.db").path
+        let old = ["COSTCTL_MASTER_KEY": Self.masterKey()]
+        let secret = "sk-ant-api03-ROTATED-0123456789abcdef"
+        #expect(try cli.run(["keys", "add", "--provider", "anthropic", "--label", "a", "--db", db], stdin: secret, environment: old).status == 0)
+        let before = try cli.run(["keys", "master", "show", "--db", db, "--json"], environment: old).json()
+        let newFile = cli.home.appendingPathComponent("new.key").path
+        let rotate = try cli.run(["keys", "master", "rotate", "--to", newFile, "--create", "--db", db, "--json"], environment: old)
+        #expect(rotate.status == 0, "\(rotate.stderr)")
+        let rotated = try rotate.json()
+        #expect(rotated["old_master_key_id"] as? String == before["master_key_id"] as? String)
+        #expect(rotated["data_key_id"] as? String == before["data_key_id"] as? String)
+        let attributes = try FileManager.default.attributesOfItem(atPath: newFile)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        // the new key file opens the vault; the old key is refused with a clear error
+        let new = ["COSTCTL_MASTER_KEY": "", "COSTCTL_MASTER_KEY_FILE": newFile]
+        let revealed = try cli.run(["keys", "reveal", "a", "--yes", "--db", db], environment: new)
+        #expect(revealed.status == 0 && revealed.stdout == secret + "\n", "\(revealed.stderr)")
+        let refused = try cli.run(["keys", "reveal", "a", "--yes", "--db", db], environment: old)
+        #expect(refused.status == 1 && refused.stderr.contains("master key") && !refused.stdout.contains(secret))
+        // rotating to the key in use, or to a file that exists with --create, is refused
+        #expect(try cli.run(["keys", "master", "rotate", "--to", newFile, "--db", db], environment: new).status == 2)
+        #expect(try cli.run(["keys", "master", "rotate", "--to", newFile, "--create", "--db", db], environment: new).status != 0)
     }
 }
