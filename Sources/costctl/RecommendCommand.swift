@@ -227,7 +227,8 @@ struct RecommendAutoCommand: AsyncParsableCommand {
             route-model stores a model route the Meter applies (requests of the scope for the old
             model go to the new one); change-plan runs your --hook command as
             HOOK FROM-PLAN TO-PLAN RECOMMENDATION-ID. Every action is recorded in the
-            recommendation's history with actor auto and printed as a notice.
+            recommendation's history with actor auto and printed as a notice. --remove-route ID
+            undoes a routing change (the routes are listed here).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -240,6 +241,9 @@ struct RecommendAutoCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("For change-plan: the executable to run (an absolute path).", valueName: "path"))
     var hook: String?
+
+    @Option(name: .customLong("remove-route"), help: ArgumentHelp("Remove a model route (undo an applied routing change); repeatable.", valueName: "route-id"))
+    var removeRoutes: [String] = []
 
     @Flag(help: "Carry out every eligible stored recommendation now.")
     var run = false
@@ -266,6 +270,9 @@ struct RecommendAutoCommand: AsyncParsableCommand {
                 kind, AutoExecutionSetting(action: kind, command: kind == .changePlan ? hook : nil, enabledAt: Date(), actor: KeyAdmin.cliActor()))
         }
         for kind in disable { try await store.setAutoExecution(kind, nil) }
+        for id in removeRoutes where try await !store.removeModelRoute(id: id) {
+            throw OptimizerError(code: .notFound, message: "no model route '\(id)'; list them with costctl recommend auto")
+        }
         var notices: [AutoExecutionNotice] = []
         if run {
             notices = try await RecommendationAutopilot(store: store, notify: { notice in

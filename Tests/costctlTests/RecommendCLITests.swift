@@ -105,6 +105,8 @@ struct RecommendCLITests {
         let disabled = try cli.run(["recommend", "auto", "--disable", "change-plan", "--run", "--db", db])
         #expect(disabled.status == 0, "\(disabled.stderr)")
         #expect(disabled.stdout.contains("for: route-model") && disabled.stdout.contains("Nothing eligible"))
+        let missing = try cli.run(["recommend", "auto", "--remove-route", "route-000000000000", "--db", db])
+        #expect(missing.status == 1 && missing.stderr.contains("no model route"))
     }
 
     @Test("help lists the subcommands; a bad scope is invalid usage")
