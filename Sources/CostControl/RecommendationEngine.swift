@@ -82,13 +82,23 @@ public struct RecommendationEngine: Sendable {
     ///   (an unknown current plan), the ledger's and the store's errors. Other generators' errors
     ///   become notes.
     public func run(since: Date, until: Date, scope: String?, actor: String = "engine") async throws -> Run {
-        let input = try await input(since: since, until: until, scope: scope)
+        // A subscription is one person's: without the plan the user is on, the whole usage of a team
+        // or an organization is not compared with one subscriber's plans.
+        let fitsPlans = currentPlanID != nil || scope.map(RecommendationScope.normalized)?.hasPrefix("user=") == true
+        let input: OptimizerInput
+        if fitsPlans || !extraGenerators.isEmpty {
+            input = try await self.input(since: since, until: until, scope: scope)
+        } else {
+            // no generator to run: the scope is still checked, the events are not read
+            if let scope { _ = try RecommendationScope.equals(scope) }
+            input = OptimizerInput(
+                events: [], window: DateInterval(start: since, end: max(since, until)), timeZone: timeZone, catalog: catalog,
+                budgets: budgets, scope: scope.map(RecommendationScope.normalized))
+        }
         let info = try await ledger.info()
         var found: [Recommendation] = []
         var notes: [String] = []
-        // A subscription is one person's: without the plan the user is on, the whole usage of a team
-        // or an organization is not compared with one subscriber's plans.
-        if currentPlanID != nil || input.scope?.hasPrefix("user=") == true {
+        if fitsPlans {
             let plan = PlanFitGenerator(catalog: plans, currentPlanID: currentPlanID, observedSince: info.earliest)
             found += try plan.recommendations(from: input)
         } else {
