@@ -207,3 +207,36 @@ struct RecommendationStoreContractTests {
         }
     }
 }
+
+@Suite("SQLite recommendation store")
+struct SQLiteRecommendationStoreTests {
+    @Test("two connections refreshing and moving recommendations at once lose no status and no history entry")
+    func concurrentConnections() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(RecommendationFixtures.start)
+        let a = try SQLiteRecommendationStore(path: directory.databasePath, now: clock.now)
+        let b = try SQLiteRecommendationStore(path: directory.databasePath, now: clock.now)
+        let findings = (0..<20).map { RecommendationFixtures.finding("f\($0)") }
+        _ = try await a.upsert(findings, refresh: nil, baselineDays: 30, actor: "engine")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, finding) in findings.enumerated() {
+                group.addTask { _ = try await b.transition(id: finding.id, .accept, actor: "b\(index)", note: nil) }
+                group.addTask {
+                    var changed = finding
+                    changed.monthlySaving = Money(units: Int128(index + 1) * 1_000_000_000_000_000_000)
+                    _ = try await a.upsert([changed], refresh: "team=other", baselineDays: 30, actor: "a")
+                }
+            }
+            try await group.waitForAll()
+        }
+        let records = try await a.recommendations()
+        #expect(records.count == 20)
+        for record in records {
+            #expect(record.status == .accepted)
+            #expect(record.history.filter { $0.kind == .transition }.count == 1)
+            #expect(record.history.filter { $0.kind == .refreshed }.count == 1)
+            #expect(record.history.first?.kind == .created)
+        }
+    }
+}
