@@ -87,7 +87,7 @@ let package = Package(
         // MARK: - C-backed implementations
         .target(
             name: "CostSQLite",
-            dependencies: ["CostPricing", "CostBudget", "CostRotation", "CCostSQLite"],
+            dependencies: ["CostOptimizer", "CostPricing", "CostBudget", "CostRotation", "CCostSQLite"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -159,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostSQLiteTests",
-            dependencies: ["CostSQLite", "CostPricing", "CostBudget", "CostRotation", "BudgetLoadExample"],
+            dependencies: ["CostSQLite", "CostOptimizer", "CostPricing", "CostBudget", "CostRotation", "BudgetLoadExample"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

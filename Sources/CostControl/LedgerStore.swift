@@ -50,3 +50,18 @@ public enum BudgetStoreFile {
         try SQLiteBudgetStore(path: paths.database.path, durability: durability)
     }
 }
+
+/// Opens the recommendations (their lifecycle, auto-execution settings and model routes) in the
+/// ledger's file.
+///
+/// For example:
+/// ```swift
+/// let store = try RecommendationStoreFile.open(paths: ControlPaths())
+/// let meter = Meter(budgets: budgets, ledger: ledger, engine: engine, routes: store)
+/// ```
+public enum RecommendationStoreFile {
+    /// - throws: ``SQLiteError`` (cannot open, schema too new).
+    public static func open(paths: ControlPaths) throws -> SQLiteRecommendationStore {
+        try SQLiteRecommendationStore(path: paths.database.path)
+    }
+}

@@ -1,4 +1,5 @@
 public import CostBudget
+public import CostOptimizer
 public import CostPricing
 public import CostRotation
 public import Foundation
@@ -42,12 +43,16 @@ public struct Meter: Sendable {
     public let alerts: BudgetAlertMonitor?
     /// Key rotation: which key each call uses. `nil`: the caller brings its own keys.
     public let keys: MeterKeys?
+    /// Model routes (a ``RecommendationStore``: the routing changes auto-execution applied): a
+    /// request whose model and dimensions match a route is estimated, reserved and called with the
+    /// route's model instead. `nil`: no routing.
+    public let routes: (any ModelRouteSource)?
     let now: @Sendable () -> Date
 
     public init(
         budgets: any BudgetStore, ledger: any UsageLedger, engine: CostEngine, policy: BudgetPolicy = BudgetPolicy(),
         holdTTL: Duration = .seconds(300), alerts: BudgetAlertMonitor? = nil, keys: MeterKeys? = nil,
-        now: @escaping @Sendable () -> Date = { Date() }
+        routes: (any ModelRouteSource)? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.budgets = budgets
         self.ledger = ledger
@@ -56,6 +61,7 @@ public struct Meter: Sendable {
         self.holdTTL = holdTTL
         self.alerts = alerts
         self.keys = keys
+        self.routes = routes
         self.now = now
     }
 
@@ -71,6 +77,14 @@ public struct Meter: Sendable {
     public func run<Value: Sendable>(
         _ request: MeteredRequest, _ call: @Sendable (MeteredCall) async throws -> MeteredResult<Value>
     ) async throws -> MeterOutcome<Value> {
+        var request = request
+        if let routes,
+            let route = try await routes.modelRoutes().first(where: {
+                $0.matches(provider: request.provider, model: request.model, dimensions: request.dimensions)
+            })
+        {
+            request.model = route.to
+        }
         let estimate = try engine.cost(
             request.estimate, model: request.model, provider: request.provider, at: now(), tier: request.tier,
             unknownModel: .unpriced)

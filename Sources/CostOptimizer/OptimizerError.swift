@@ -1,5 +1,5 @@
 /// The one error type of CostOptimizer: a plan catalog that does not read, a meter reading that does
-/// not parse or cannot be placed, with a message a user can act on.
+/// not parse or cannot be placed, a recommendation moved the wrong way through its lifecycle, with a message a user can act on.
 public struct OptimizerError: Error, Sendable, Hashable, CustomStringConvertible {
     public struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
         public var rawValue: String
@@ -16,6 +16,10 @@ public struct OptimizerError: Error, Sendable, Hashable, CustomStringConvertible
         public static let uncalibratable = Code(rawValue: "uncalibratable")
         /// A plan catalog file could not be read.
         public static let io = Code(rawValue: "io")
+        /// A recommendation cannot move to the status asked from the one it is in (accept a verified one).
+        public static let invalidTransition = Code(rawValue: "invalid-transition")
+        /// No recommendation (or model route) with that id.
+        public static let notFound = Code(rawValue: "not-found")
     }
 
     public var code: Code
@@ -29,5 +33,5 @@ public struct OptimizerError: Error, Sendable, Hashable, CustomStringConvertible
     public var description: String { message }
 
     /// Whether the error is the user's input (exit code 2) rather than a failure (exit code 1).
-    public var isInvalidUsage: Bool { [.invalidInput, .unknownPlan, .uncalibratable].contains(code) }
+    public var isInvalidUsage: Bool { [.invalidInput, .unknownPlan, .uncalibratable, .invalidTransition].contains(code) }
 }

@@ -109,6 +109,9 @@ struct Migrator {
         Migration(name: "0007-keys", sql: SQLiteKeyStore.schemaSQL),
         // The pools' provisioners (`costctl keys provisioner set`), shared by every process.
         Migration(name: "0008-key-provisioners", sql: SQLiteKeyStore.provisionersSQL),
+        // Recommendations with their lifecycle and history, auto-execution settings and model routes
+        // (SQLiteRecommendationStore).
+        Migration(name: "0009-recommendations", sql: SQLiteRecommendationStore.schemaSQL),
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of

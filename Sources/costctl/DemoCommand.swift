@@ -72,6 +72,12 @@ struct DemoCommand: AsyncParsableCommand {
             UsageQuery(filter: UsageFilter(since: since), groupBy: [.provider, .model], timeZone: global.timeZone, top: 6))
         let budgets = try await DemoBudgets.install(
             store: try BudgetStoreFile.open(paths: paths), ledger: ledger, timeZone: global.timeZone, at: now)
+        let recommendations = try await RecommendationEngine(
+            ledger: ledger, store: try RecommendationStoreFile.open(paths: paths), catalog: try global.catalog(),
+            plans: try PlanAdvisor.catalog(paths: paths), budgets: try await BudgetStoreFile.open(paths: paths).budgets(),
+            timeZone: global.timeZone
+        ).run(since: since, until: now, scope: nil, actor: "demo")
+        let top = Array(recommendations.records.filter { !$0.isStale }.prefix(3))
         if global.json {
             struct Demo: Encodable {
                 var database: String
@@ -79,9 +85,12 @@ struct DemoCommand: AsyncParsableCommand {
                 var by_team: UsageReport
                 var by_model: UsageReport
                 var budgets: [BudgetStatusReport]
+                var recommendations: [RecommendationJSON]
             }
             try Output.json(
-                Demo(database: paths.database.path, events_added: recorded.added, by_team: byTeam, by_model: byModel, budgets: budgets))
+                Demo(
+                    database: paths.database.path, events_added: recorded.added, by_team: byTeam, by_model: byModel, budgets: budgets,
+                    recommendations: top.map { RecommendationJSON($0) }))
             return
         }
         Output.line(
@@ -96,6 +105,10 @@ struct DemoCommand: AsyncParsableCommand {
             for line in BudgetText.status(report, timeZone: global.timeZone) { Output.line(line) }
         }
         Output.line()
+        Output.line("Top recommendations:")
+        FileHandle.standardOutput.write(Data(RecommendationText.render(top, timeZone: global.timeZone).utf8))
+        for note in recommendations.notes { Output.line("note: \(note)") }
+        if !recommendations.notes.isEmpty { Output.line() }
         Output.line("Explore it:")
         Output.line("  costctl usage --db \(paths.database.path) --by day --where team=search")
         Output.line("  costctl usage --db \(paths.database.path) --by user --top 5")
@@ -104,5 +117,6 @@ struct DemoCommand: AsyncParsableCommand {
         Output.line("  costctl export --db \(paths.database.path) --format csv --since 7d")
         Output.line("  costctl budget status --db \(paths.database.path)")
         Output.line("  costctl check --db \(paths.database.path) --team platform --model gpt-4o --estimate 5")
+        Output.line("  costctl recommend --db \(paths.database.path) --scope team=support")
     }
 }

@@ -26,6 +26,10 @@ struct LedgerCLITests {
         #expect(budgets.map { ($0["budget"] as? [String: Any])?["name"] as? String } == ["demo-platform-monthly", "demo-all-7d"])
         // the rolling budget is sized so that its spend is about 85%: the notification level
         #expect(budgets.last?["level"] as? String == "notification")
+        // the demo's top recommendations, stored in its database
+        let recommendations = try #require(json["recommendations"] as? [[String: Any]])
+        #expect(recommendations.count <= 3)
+        for recommendation in recommendations { #expect(recommendation["status"] as? String == "pending") }
         let status = try cli.run(["budget", "status", "--db", db])
         #expect(status.status == 0 && status.stdout.contains("demo-platform-monthly"))
         let usage = try cli.run(["usage", "--db", db, "--since", "7d", "--by", "team"])
