@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostOptimizerTests",
-            dependencies: ["CostOptimizer", "CostPricing"],
+            dependencies: ["CostOptimizer", "CostPricing", "CostBudget"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
