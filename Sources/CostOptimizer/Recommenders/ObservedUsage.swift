@@ -197,6 +197,13 @@ struct TrafficSlice {
 
     var requests: Int { usage.requests }
 
+    mutating func add(_ event: UsageEvent, cost: Money) {
+        events.append(event)
+        costs.append(cost)
+        observed += cost
+        usage = usage + event.usage
+    }
+
     /// The mean request (every count divided by the requests, rounded down), to choose among models.
     var meanRequest: Usage {
         let n = max(1, usage.requests)
@@ -214,12 +221,8 @@ extension ObservedUsage {
         for event in events where include(event) {
             guard let resolved = resolve(event), let cost = observedCost(event) else { continue }
             let key = TrafficKey(event, provider: resolved.identity.provider)
-            var slice = byKey[key] ?? TrafficSlice(key: key, resolved: resolved)
-            slice.events.append(event)
-            slice.costs.append(cost)
-            slice.observed += cost
-            slice.usage = slice.usage + event.usage
-            byKey[key] = slice
+            // in place: a slice taken out of the dictionary would copy its events on every append
+            byKey[key, default: TrafficSlice(key: key, resolved: resolved)].add(event, cost: cost)
         }
         return byKey.values.sorted { $0.key < $1.key }
     }
