@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostOptimizerTests",
-            dependencies: ["CostOptimizer", "CostPricing", "CostBudget"],
+            dependencies: ["CostOptimizer", "CostBudget", "CostPricing"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
