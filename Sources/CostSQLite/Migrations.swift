@@ -109,7 +109,11 @@ struct Migrator {
         Migration(name: "0007-keys", sql: SQLiteKeyStore.schemaSQL),
         // The pools' provisioners (`costctl keys provisioner set`), shared by every process.
         Migration(name: "0008-key-provisioners", sql: SQLiteKeyStore.provisionersSQL),
-    ]
+    ] + alerts
+
+    /// Alerts, their outbox and delivery attempts, channels and rules (SQLiteAlertStore); kept apart
+    /// so migrations added beside it merge as one line.
+    static let alerts: [Migration] = [Migration(name: "0010-alerts", sql: SQLiteAlertStore.schemaSQL)]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
     /// `UsageDimension.rolledUp`), backfilled from the daily series rollup.
