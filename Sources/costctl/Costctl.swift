@@ -16,7 +16,7 @@ struct Costctl: AsyncParsableCommand {
             DemoCommand.self, RecordCommand.self, ImportCommand.self, UsageCommand.self, DailyCommand.self, WeeklyCommand.self,
             MonthlyCommand.self, SessionCommand.self, BlocksCommand.self, ReconcileCommand.self, ExportCommand.self,
             CompactCommand.self, ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
-            PricingCommand.self, BudgetCommand.self, CheckCommand.self, KeysCommand.self, PlansCommand.self, DoctorCommand.self,
+            PricingCommand.self, BudgetCommand.self, CheckCommand.self, KeysCommand.self, PlansCommand.self, AlertsCommand.self, DoctorCommand.self,
         ]
     )
 
