@@ -380,17 +380,16 @@ public actor SQLiteAlertStore {
     /// Stored alerts, newest first: all, or only unacknowledged ones, or only at least `minimumSeverity`.
     public func alerts(unacknowledgedOnly: Bool = false, minimumSeverity: AlertSeverity? = nil, limit: Int = 100) throws -> [StoredAlert] {
         try db.readTransaction {
-            let statement = try db.cached("SELECT key FROM alerts ORDER BY at DESC, key LIMIT -1")
+            let severities = AlertSeverity.allCases.filter { $0 >= (minimumSeverity ?? .info) }.map { "'\($0.rawValue)'" }
+            let statement = try db.cached("""
+                SELECT key FROM alerts WHERE (? = 0 OR acked_at IS NULL) AND severity IN (\(severities.joined(separator: ", ")))
+                ORDER BY at DESC, key LIMIT ?
+                """)
+            statement.bind(unacknowledgedOnly ? 1 : 0, at: 1)
+            statement.bind(limit, at: 2)
             var keys: [String] = []
             while try statement.step() { keys.append(statement.text(0) ?? "") }
-            var result: [StoredAlert] = []
-            for key in keys where result.count < limit {
-                guard let stored = try readAlert(key: key) else { continue }
-                if unacknowledgedOnly && stored.acknowledgedAt != nil { continue }
-                if let minimumSeverity, stored.alert.severity < minimumSeverity { continue }
-                result.append(stored)
-            }
-            return result
+            return try keys.compactMap { try readAlert(key: $0) }
         }
     }
 

@@ -325,8 +325,18 @@ struct AlertDeliveryTests {
         try await sink.deliver(revoked)
         try await sink.deliver(revoked)
         try await sink.deliver(KeyEvent.provisioningGaveUp(pool: "anthropic", attempts: 3, error: "exit 1", at: bench.now))
-        #expect(try await bench.center.deliver().delivered == 2)
-        let alerts = try await bench.center.alerts()
+        // a budget crossing through the sink BudgetAlertMonitor takes
+        let start = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01T00:00:00Z
+        let crossing = BudgetAlert(
+            budget: "team-search", scope: "team=search", level: .hardStop, threshold: Threshold(percent: 100), used: 1_050,
+            limit: .tokens(1_000), period: PeriodWindow(start: start, end: start.addingTimeInterval(30 * 86400)), at: bench.now)
+        try await sink.deliver(crossing)
+        try await sink.deliver(crossing)
+        #expect(try await bench.center.deliver().delivered == 3)
+        let budget = try #require(try await bench.center.alerts().first { $0.alert.kind == .budgetLevel })
+        #expect(budget.alert.key == "budget-level/team-search/hard-stop/1793491200000" && budget.alert.severity == .critical)
+        #expect(budget.alert.data["limit"] == "1000 tokens" && budget.alert.data["used"] == "1050 tokens")
+        let alerts = try await bench.center.alerts().filter { $0.alert.kind != .budgetLevel }
         #expect(Set(alerts.map(\.alert.kind)) == [.keyInvalid, .provisioningFailed])
         #expect(alerts.allSatisfy { $0.alert.severity == .critical })
         #expect(alerts.first { $0.alert.kind == .keyInvalid }?.alert.key == "key-invalid/k3/\(Int64(bench.now.timeIntervalSince1970 * 1000))")
