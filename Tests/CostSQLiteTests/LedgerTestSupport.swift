@@ -308,6 +308,25 @@ extension SQLiteUsageLedger {
     func scalarForTesting(_ sql: String) throws -> Int64? {
         try db.readTransaction { try db.scalarInt(sql) }
     }
+
+    /// Takes the file back to what a database written by the first migration alone holds: every
+    /// table, index, view and trigger a later migration made is dropped (newest first) and only
+    /// `0001-usage-ledger` stays recorded. New migrations need no change here.
+    func rewindToFirstMigrationForTesting() throws {
+        let first = Migrator.ledger[0].sql
+        let created = /CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX|VIEW|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)/
+        let keep = Set(first.matches(of: created).map { String($0.1) }).union(["schema_migrations"])
+        var drops: [String] = []
+        try db.readTransaction {
+            let statement = try db.cached(
+                "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND type IN ('table', 'index', 'view', 'trigger') ORDER BY rowid DESC")
+            while try statement.step() {
+                guard let type = statement.text(0), let name = statement.text(1), !keep.contains(name) else { continue }
+                drops.append("DROP \(type.uppercased()) IF EXISTS \(name);")
+            }
+        }
+        try db.execute("DELETE FROM schema_migrations WHERE name <> '0001-usage-ledger'; " + drops.joined(separator: " ") + " PRAGMA user_version = 1")
+    }
 }
 
 // MARK: - The same question from an aggregate level and from raw events

@@ -105,8 +105,7 @@ struct SQLiteUsageLedgerTests {
             #expect(try await ledger.record(contentsOf: first).added == first.count)
             _ = try await ledger.forget(.team, value: "ads")
             // Back to what a database written before migration 0002 holds.
-            try await ledger.executeForTesting(
-                "DELETE FROM schema_migrations WHERE name <> '0001-usage-ledger'; DROP INDEX IF EXISTS events_other_usage; DROP TABLE rollup_dimension_daily; DROP TABLE IF EXISTS billed_costs; DROP TABLE IF EXISTS budget_alerts; DROP TABLE IF EXISTS budget_holds; DROP TABLE IF EXISTS budget_entries; DROP TABLE IF EXISTS budget_accounts; DROP TABLE IF EXISTS budgets; DROP TABLE IF EXISTS key_usage; DROP TABLE IF EXISTS key_leases; DROP TABLE IF EXISTS key_pool_cursors; DROP TABLE IF EXISTS key_pool_pressure; DROP TABLE IF EXISTS key_audit; DROP TABLE IF EXISTS vault_data_key; DROP TABLE IF EXISTS api_keys; PRAGMA user_version = 1")
+            try await ledger.rewindToFirstMigrationForTesting()
             #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM sqlite_master WHERE name = 'rollup_dimension_daily'") == 0)
             #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == 1)
         }
