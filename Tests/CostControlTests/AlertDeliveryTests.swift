@@ -374,4 +374,31 @@ struct AlertDeliveryTests {
             for form in forms { #expect(bytes.range(of: Data(form.utf8)) == nil, "\(form) in \(suffix)") }
         }
     }
+
+    /// `COSTCTL_ALERT_BENCH=1 swift test --filter raiseLatency`: what `raise` (one transaction: the
+    /// alert and its outbox rows, fsynced) and a drain to a local webhook cost, printed.
+    @Test("raise and deliver latency (COSTCTL_ALERT_BENCH=1)", .enabled(if: ProcessInfo.processInfo.environment["COSTCTL_ALERT_BENCH"] == "1"))
+    func raiseLatency() async throws {
+        let bench = try Bench()
+        defer { bench.remove() }
+        let server = try LocalHTTPServer()
+        defer { server.stop() }
+        try await bench.center.addChannel(AlertChannelSpec(
+            name: "hook", kind: .webhook, secret: AlertChannelSecret(target: server.url("/")), ratePerMinute: 0))
+        let count = 2_000
+        var samples: [Duration] = []
+        let clock = ContinuousClock()
+        for index in 0..<count {
+            let started = clock.now
+            try await bench.center.raise(bench.alert("bench/\(index)", scope: "n=\(index)"))
+            samples.append(clock.now - started)
+        }
+        samples.sort()
+        let drainStarted = clock.now
+        let report = try await bench.center.deliver()
+        let drain = clock.now - drainStarted
+        #expect(report.delivered == count)
+        func micros(_ duration: Duration) -> Int { Int(duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000) }
+        print("raise: p50 \(micros(samples[count / 2])) µs, p99 \(micros(samples[count * 99 / 100])) µs over \(count); deliver: \(count) webhooks in \(micros(drain) / 1000) ms")
+    }
 }
