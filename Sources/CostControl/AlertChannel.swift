@@ -51,15 +51,21 @@ public struct AlertChannelOptions: Sendable, Hashable, Codable {
     public var from: String?
     /// SMTP: allow a plain-text session (`smtp://` without STARTTLS). Off by default.
     public var smtpInsecure: Bool
+    /// SMTP: a PEM file of the CA(s) that sign the server's certificate (default: the system's trust store).
+    public var smtpCAFile: String?
     /// PagerDuty: the Events API endpoint (default `https://events.pagerduty.com/v2/enqueue`).
     public var endpoint: String?
     /// How long one delivery may take, in seconds (default 10; 30 for a command).
     public var timeLimitSeconds: Double?
 
-    public init(to: [String] = [], from: String? = nil, smtpInsecure: Bool = false, endpoint: String? = nil, timeLimitSeconds: Double? = nil) {
+    public init(
+        to: [String] = [], from: String? = nil, smtpInsecure: Bool = false, smtpCAFile: String? = nil, endpoint: String? = nil,
+        timeLimitSeconds: Double? = nil
+    ) {
         self.to = to
         self.from = from
         self.smtpInsecure = smtpInsecure
+        self.smtpCAFile = smtpCAFile
         self.endpoint = endpoint
         self.timeLimitSeconds = timeLimitSeconds
     }
@@ -67,6 +73,7 @@ public struct AlertChannelOptions: Sendable, Hashable, Codable {
     private enum CodingKeys: String, CodingKey {
         case to, from, endpoint
         case smtpInsecure = "smtp_insecure"
+        case smtpCAFile = "smtp_ca_file"
         case timeLimitSeconds = "time_limit_seconds"
     }
 
@@ -75,6 +82,7 @@ public struct AlertChannelOptions: Sendable, Hashable, Codable {
         self.init(
             to: try c.decodeIfPresent([String].self, forKey: .to) ?? [], from: try c.decodeIfPresent(String.self, forKey: .from),
             smtpInsecure: try c.decodeIfPresent(Bool.self, forKey: .smtpInsecure) ?? false,
+            smtpCAFile: try c.decodeIfPresent(String.self, forKey: .smtpCAFile),
             endpoint: try c.decodeIfPresent(String.self, forKey: .endpoint),
             timeLimitSeconds: try c.decodeIfPresent(Double.self, forKey: .timeLimitSeconds))
     }
@@ -138,6 +146,9 @@ public struct AlertChannelSpec: Sendable {
                 throw invalid("channel '\(name)': the SMTP server must be an smtp:// URL (smtp://user:password@host:587); the value is not shown")
             }
             guard !options.to.isEmpty else { throw invalid("channel '\(name)': an SMTP channel needs --to ADDRESS") }
+            if let caFile = options.smtpCAFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                throw invalid("channel '\(name)': the CA file '\(caFile)' cannot be read")
+            }
             for address in options.to + [options.from].compactMap({ $0 }) where !SMTPClient.isPlainAddress(address) {
                 throw invalid("channel '\(name)': '\(address)' is not an email address (name@example.com)")
             }

@@ -90,7 +90,7 @@ enum AlertTransport {
 
     private static func email(_ alert: Alert, secret: AlertChannelSecret, options: AlertChannelOptions) async -> Outcome {
         do {
-            let client = try SMTPClient(url: secret.target, insecure: options.smtpInsecure, timeLimit: options.timeLimit)
+            let client = try SMTPClient(url: secret.target, insecure: options.smtpInsecure, caFile: options.smtpCAFile, timeLimit: options.timeLimit)
             let (subject, body) = AlertPayloads.email(alert)
             let from = options.from ?? "costctl@\(client.host)"
             let reply = try await client.send(
@@ -98,7 +98,8 @@ enum AlertTransport {
                 headers: [("X-Costctl-Idempotency-Key", alert.key), ("X-Costctl-Severity", alert.severity.rawValue)])
             return .delivered("SMTP 250 \(reply)".trimmingCharacters(in: .whitespaces))
         } catch let error as ControlError {
-            return error.message.contains("STARTTLS") || error.message.contains("not an smtp") ? .permanent(error.message) : .retry(error.message)
+            let permanent = ["does not offer STARTTLS", "not an smtp", "CA file", "TLS handshake failed"].contains { error.message.contains($0) }
+            return permanent ? .permanent(error.message) : .retry(error.message)
         } catch {
             return .retry("SMTP failed")
         }

@@ -8,11 +8,11 @@ import Darwin
 /// A small SMTP client (RFC 5321) over a POSIX socket: EHLO, AUTH PLAIN or LOGIN, MAIL, RCPT,
 /// DATA, QUIT, for alert emails.
 ///
-/// **TLS.** This build links no TLS library, so it cannot run STARTTLS. A channel therefore
-/// refuses to talk to the server unless it was added with `--smtp-insecure` (a plain-text
-/// session: use it only with a relay on the same machine or a trusted network). Without that
-/// flag the client reads the server's EHLO answer and fails with a message that says whether the
-/// server offers STARTTLS at all. Credentials are sent only in a session the user allowed.
+/// **TLS.** By default the session must be upgraded with STARTTLS (``TLSClientSession``: TLS 1.2+,
+/// the certificate verified against the system's trust store or `caFile` and matched to the host)
+/// before AUTH or any mail is sent; a server that does not offer STARTTLS is refused with a clear
+/// error. `insecure` (`--smtp-insecure`) allows a plain-text session instead, for a relay on the
+/// same machine or a trusted network. Credentials are sent only in a session the user allowed.
 ///
 /// The blocking socket work runs on a thread of its own, with send and receive time limits.
 struct SMTPClient {
@@ -21,10 +21,11 @@ struct SMTPClient {
     var user: String?
     var password: String?
     var insecure: Bool
+    var caFile: String?
     var timeLimit: Duration
 
     /// From an `smtp://[user[:password]@]host[:port]` URL (port 25 by default).
-    init(url: String, insecure: Bool, timeLimit: Duration) throws {
+    init(url: String, insecure: Bool, caFile: String? = nil, timeLimit: Duration) throws {
         guard let components = URLComponents(string: url), components.scheme?.lowercased() == "smtp", let host = components.host, !host.isEmpty else {
             throw ControlError(code: .invalidInput, message: "the SMTP server is not an smtp:// URL (the value is not shown: it may hold a password)")
         }
@@ -33,6 +34,7 @@ struct SMTPClient {
         self.user = components.user?.removingPercentEncoding ?? components.user
         self.password = components.password?.removingPercentEncoding ?? components.password
         self.insecure = insecure
+        self.caFile = caFile
         self.timeLimit = timeLimit
     }
 
@@ -67,13 +69,15 @@ struct SMTPClient {
         let connection = try Connection(host: host, port: port, timeLimit: timeLimit, failure: failure)
         defer { connection.close() }
         try connection.expect([220], after: "connect")
-        let ehlo = try connection.command("EHLO \(Self.localName())", expect: [250])
-        let extensions = ehlo.lines.dropFirst().map { $0.uppercased() }
+        var extensions = try connection.command("EHLO \(Self.localName())", expect: [250]).lines.dropFirst().map { $0.uppercased() }
         if !insecure {
-            if extensions.contains(where: { $0.hasPrefix("STARTTLS") }) {
-                throw failure("the server offers STARTTLS, but this build of costctl cannot run TLS; use a local relay and add the channel with --smtp-insecure")
+            guard extensions.contains(where: { $0.hasPrefix("STARTTLS") }) else {
+                throw failure("the server does not offer STARTTLS, so the session would be plain text; add the channel with --smtp-insecure to allow that (a relay on this machine or a trusted network only)")
             }
-            throw failure("the server does not offer STARTTLS, so the session would be plain text; add the channel with --smtp-insecure to allow that (a relay on this machine or a trusted network only)")
+            _ = try connection.command("STARTTLS", expect: [220])
+            try connection.startTLS(host: host, caFile: caFile)
+            // RFC 3207: forget what was learnt before TLS and ask again
+            extensions = try connection.command("EHLO \(Self.localName())", expect: [250]).lines.dropFirst().map { $0.uppercased() }
         }
         if let user {
             let mechanisms = extensions.first { $0.hasPrefix("AUTH") }?.split(separator: " ").dropFirst().map(String.init) ?? []
@@ -135,6 +139,7 @@ struct SMTPClient {
     final class Connection {
         private let fd: Int32
         private var buffer: [UInt8] = []
+        private var tls: TLSClientSession?
         private let failure: (String) -> ControlError
 
         init(host: String, port: Int, timeLimit: Duration, failure: @escaping (String) -> ControlError) throws {
@@ -172,7 +177,17 @@ struct SMTPClient {
             fd = connected
         }
 
-        func close() { _ = Self.closeSocket(fd) }
+        func close() {
+            tls?.close()
+            tls = nil
+            _ = Self.closeSocket(fd)
+        }
+
+        /// Upgrades the connection (after the server's 220 to STARTTLS); what was buffered before is dropped.
+        func startTLS(host: String, caFile: String?) throws {
+            buffer.removeAll()
+            tls = try TLSClientSession(fd: fd, host: host, caFile: caFile, failure: failure)
+        }
 
         private static func closeSocket(_ fd: Int32) -> Int32 {
             #if canImport(Glibc)
@@ -205,6 +220,10 @@ struct SMTPClient {
         }
 
         private func write(_ text: String, step: String) throws {
+            if let tls {
+                guard tls.write(Array(text.utf8)) else { throw failure("the TLS connection failed while sending \(step)") }
+                return
+            }
             var bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
@@ -225,12 +244,17 @@ struct SMTPClient {
                     if line.last == UInt8(ascii: "\r") { line.removeLast() }
                     return String(decoding: line, as: UTF8.self)
                 }
-                var chunk = [UInt8](repeating: 0, count: 4096)
-                let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                guard count > 0 else {
-                    throw failure(count == 0 ? "the server closed the connection after \(step)" : "no answer to \(step) in time")
+                if let tls {
+                    guard let chunk = tls.read() else { throw failure("the TLS connection ended after \(step)") }
+                    buffer += chunk
+                } else {
+                    var chunk = [UInt8](repeating: 0, count: 4096)
+                    let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                    guard count > 0 else {
+                        throw failure(count == 0 ? "the server closed the connection after \(step)" : "no answer to \(step) in time")
+                    }
+                    buffer += chunk[..<count]
                 }
-                buffer += chunk[..<count]
                 guard buffer.count < 64 * 1024 else { throw failure("the answer to \(step) is too long") }
             }
         }

@@ -15,7 +15,8 @@ struct AlertsChannelAddCommand: AsyncParsableCommand {
         discussion: """
             A value given on the command line stays in your shell history: prefer '-' and stdin. With \
             --sign, the webhook's signing secret is read from stdin too (the line after the URL when \
-            the URL is '-'). SMTP needs --smtp-insecure: this build cannot run STARTTLS (see Documentation/Alerts.md).
+            the URL is '-'). SMTP upgrades every session with STARTTLS and verifies the server's \
+            certificate (--smtp-ca-file for a private CA); --smtp-insecure allows plain text (see Documentation/Alerts.md).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -55,6 +56,9 @@ struct AlertsChannelAddCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("smtp-insecure"), help: "SMTP: allow a plain-text session (a local relay or a trusted network only).")
     var smtpInsecure = false
+
+    @Option(name: .customLong("smtp-ca-file"), help: ArgumentHelp("SMTP: a PEM file of the CA that signs the server's certificate (default: the system's trust store).", valueName: "file"))
+    var smtpCAFile: String?
 
     @Option(name: .customLong("pagerduty-url"), help: ArgumentHelp("PagerDuty: the Events API endpoint (default https://events.pagerduty.com/v2/enqueue).", valueName: "url"))
     var pagerdutyURL: String?
@@ -101,7 +105,9 @@ struct AlertsChannelAddCommand: AsyncParsableCommand {
             }
         }
         let signing = sign ? try values.next(prompt: "The signing secret for channel '\(name)': ") : nil
-        let options = AlertChannelOptions(to: to, from: from, smtpInsecure: smtpInsecure, endpoint: pagerdutyURL, timeLimitSeconds: timeLimit)
+        let options = AlertChannelOptions(
+            to: to, from: from, smtpInsecure: smtpInsecure, smtpCAFile: smtpCAFile.map { URL(fileURLWithPath: $0).path }, endpoint: pagerdutyURL,
+            timeLimitSeconds: timeLimit)
         let row = try await center.addChannel(AlertChannelSpec(
             name: name, kind: kind, secret: AlertChannelSecret(target: target, signingSecret: signing), options: options,
             minimumSeverity: minimumSeverity, ratePerMinute: ratePerMinute))

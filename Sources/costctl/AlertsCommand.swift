@@ -20,7 +20,7 @@ struct AlertsCommand: AsyncParsableCommand {
               costctl alerts channel add ops --slack - < slack-url.txt
               printf '%s\\n%s\\n' "$HOOK_URL" "$HOOK_SECRET" | costctl alerts channel add hook --webhook - --sign
               costctl alerts channel add oncall --pagerduty - --min-severity critical < routing-key.txt
-              costctl alerts channel add mail --smtp - --to ops@example.com --smtp-insecure <<< smtp://relay.local:25
+              costctl alerts channel add mail --smtp - --to ops@example.com <<< smtp://alerts:PASSWORD@mail.example.com:587
               costctl alerts rule add budgets --kind budget-level --channel ops --cool-down 1h --quiet-hours 22-7 --quiet-tz Europe/Paris
               costctl alerts rule add pages --min-severity critical --channel ops --escalate-after 30m --escalate-to oncall
               costctl alerts deliver

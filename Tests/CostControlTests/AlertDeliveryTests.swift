@@ -212,26 +212,50 @@ struct AlertDeliveryTests {
         #expect(try await bench.center.channels().first?.target == "smtp://alerts@127.0.0.1:\(sink.port)")
     }
 
-    @Test("SMTP without --smtp-insecure: a clear error, whether or not the server offers STARTTLS; nothing is sent")
+    @Test("SMTP without --smtp-insecure: a server without STARTTLS (or refusing it) is a clear error; nothing is sent")
     func smtpRefusesPlainText() async throws {
         let bench = try Bench()
         defer { bench.remove() }
         let plain = try LocalSMTPSink()
         defer { plain.stop() }
-        let tls = try LocalSMTPSink(advertiseStartTLS: true)
-        defer { tls.stop() }
-        for (name, sink) in [("plain", plain), ("tls", tls)] {
+        let broken = try LocalSMTPSink(advertiseStartTLS: true)
+        defer { broken.stop() }
+        for (name, sink) in [("plain", plain), ("broken", broken)] {
             try await bench.center.addChannel(AlertChannelSpec(
                 name: name, kind: .smtp, secret: AlertChannelSecret(target: "smtp://u:secretpw@127.0.0.1:\(sink.port)"),
                 options: AlertChannelOptions(to: ["ops@example.com"])))
         }
         try await bench.center.raise(bench.alert("mail/2"))
-        #expect(try await bench.center.deliver().failed == 2)
+        let report = try await bench.center.deliver()
+        #expect(report.failed == 1 && report.retrying == 1)
         let errors = try await bench.center.history().compactMap(\.detail)
         #expect(errors.contains { $0.contains("does not offer STARTTLS") && $0.contains("--smtp-insecure") })
-        #expect(errors.contains { $0.contains("cannot run TLS") })
+        #expect(errors.contains { $0.contains("STARTTLS was refused: 454") })
         #expect(!errors.contains { $0.contains("secretpw") })
-        #expect(plain.received.isEmpty && tls.received.isEmpty)
+        #expect(plain.received.isEmpty && broken.received.isEmpty)
+    }
+
+    @Test("SMTP with STARTTLS: the certificate is verified (a CA file trusts it, the system store does not); AUTH only over TLS")
+    func smtpStartTLS() async throws {
+        let bench = try Bench()
+        defer { bench.remove() }
+        let certificate = try #require(try LocalSMTPSink.makeCertificate(in: bench.directory), "needs /usr/bin/openssl")
+        let sink = try LocalSMTPSink(certificate: certificate)
+        defer { sink.stop() }
+        try await bench.center.addChannel(AlertChannelSpec(
+            name: "trusted", kind: .smtp, secret: AlertChannelSecret(target: "smtp://alerts:tlspass@localhost:\(sink.port)"),
+            options: AlertChannelOptions(to: ["ops@example.com"], smtpCAFile: certificate.certificate)))
+        try await bench.center.addChannel(AlertChannelSpec(
+            name: "untrusted", kind: .smtp, secret: AlertChannelSecret(target: "smtp://alerts:tlspass@localhost:\(sink.port)"),
+            options: AlertChannelOptions(to: ["ops@example.com"])))
+        try await bench.center.raise(bench.alert("tls/1"))
+        let report = try await bench.center.deliver()
+        #expect(report.delivered == 1 && report.failed == 1)
+        let message = try #require(sink.received.first)
+        #expect(sink.received.count == 1 && message.overTLS && message.authentication == "\u{0}alerts\u{0}tlspass")
+        #expect(message.body.contains("spend is 4x the usual"))
+        let failure = try #require(try await bench.center.history().first { $0.channel == "untrusted" }?.detail)
+        #expect(failure.contains("TLS handshake failed") && failure.contains("certificate"))
     }
 
     @Test("rules: kinds and severity route, cool-down holds repeats, quiet hours defer non-critical alerts")

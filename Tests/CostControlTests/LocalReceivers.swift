@@ -1,3 +1,4 @@
+import CCostTLS
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -73,6 +74,11 @@ final class LocalListener: Sendable {
 
     /// Reads one CRLF-terminated line (without it) from `buffer` + the socket; `nil` at the end.
     static func readLine(_ fd: Int32, buffer: inout [UInt8]) -> String? {
+        readLine(buffer: &buffer) { readChunk(fd) }
+    }
+
+    /// Reads one CRLF-terminated line (without it) from `buffer` + what `more` returns; `nil` at the end.
+    static func readLine(buffer: inout [UInt8], more: () -> [UInt8]?) -> String? {
         while true {
             if let end = buffer.firstIndex(of: UInt8(ascii: "\n")) {
                 var line = Array(buffer[..<end])
@@ -80,7 +86,7 @@ final class LocalListener: Sendable {
                 if line.last == UInt8(ascii: "\r") { line.removeLast() }
                 return String(decoding: line, as: UTF8.self)
             }
-            guard let chunk = readChunk(fd) else { return nil }
+            guard let chunk = more() else { return nil }
             buffer += chunk
         }
     }
@@ -147,14 +153,62 @@ final class LocalHTTPServer: Sendable {
     }
 }
 
-/// An SMTP sink on 127.0.0.1: EHLO (advertising AUTH PLAIN LOGIN, and STARTTLS when asked to),
-/// AUTH, MAIL, RCPT, DATA, QUIT; keeps every message and the credentials it was given.
+/// One accepted connection of the SMTP sink: plain, or TLS after STARTTLS (server side of libssl).
+final class SinkConnection {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+    private var context: OpaquePointer?
+    private var ssl: OpaquePointer?
+
+    init(fd: Int32) { self.fd = fd }
+
+    deinit {
+        if let ssl { SSL_free(ssl) }
+        if let context { SSL_CTX_free(context) }
+    }
+
+    /// The server side of the handshake with the PEM certificate and key; false when it failed.
+    func startTLS(certificate: String, key: String) -> Bool {
+        buffer.removeAll()
+        guard let context = SSL_CTX_new(TLS_server_method()) else { return false }
+        self.context = context
+        guard SSL_CTX_use_certificate_file(context, certificate, SSL_FILETYPE_PEM) == 1,
+            SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1, let ssl = SSL_new(context)
+        else { return false }
+        self.ssl = ssl
+        SSL_set_fd(ssl, fd)
+        return SSL_accept(ssl) == 1
+    }
+
+    var isTLS: Bool { ssl != nil }
+
+    func write(_ text: String) {
+        guard let ssl else { return LocalListener.write(fd, text) }
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+    }
+
+    func readLine() -> String? {
+        LocalListener.readLine(buffer: &buffer) {
+            guard let ssl else { return LocalListener.readChunk(fd) }
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let count = chunk.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            return count > 0 ? Array(chunk[..<Int(count)]) : nil
+        }
+    }
+}
+
+/// An SMTP sink on 127.0.0.1: EHLO (advertising AUTH PLAIN LOGIN, and STARTTLS when asked to or
+/// when it has a certificate), STARTTLS (with a certificate: the TLS handshake; without: 454),
+/// AUTH, MAIL, RCPT, DATA, QUIT; keeps every message, the credentials it was given and whether
+/// the message came over TLS.
 final class LocalSMTPSink: Sendable {
     struct Message: Sendable {
         var from: String
         var recipients: [String]
         var data: String
         var authentication: String?
+        var overTLS = false
 
         /// The decoded base64 body.
         var body: String {
@@ -167,39 +221,51 @@ final class LocalSMTPSink: Sendable {
     private let storage: Locked<[Message]>
     private let listener: LocalListener
 
-    init(advertiseStartTLS: Bool = false) throws {
+    init(advertiseStartTLS: Bool = false, certificate: (certificate: String, key: String)? = nil) throws {
         let messages = Locked<[Message]>([])
         storage = messages
+        let offersTLS = advertiseStartTLS || certificate != nil
+        let certificatePath = certificate?.certificate
+        let keyPath = certificate?.key
         listener = try LocalListener { fd in
-            var buffer: [UInt8] = []
+            let connection = SinkConnection(fd: fd)
             var current = Message(from: "", recipients: [], data: "", authentication: nil)
-            LocalListener.write(fd, "220 sink ESMTP ready\r\n")
-            while let line = LocalListener.readLine(fd, buffer: &buffer) {
+            connection.write("220 sink ESMTP ready\r\n")
+            while let line = connection.readLine() {
                 let upper = line.uppercased()
                 if upper.hasPrefix("EHLO") {
-                    LocalListener.write(fd, "250-sink\r\n" + (advertiseStartTLS ? "250-STARTTLS\r\n" : "") + "250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+                    let tls = offersTLS && !connection.isTLS ? "250-STARTTLS\r\n" : ""
+                    connection.write("250-sink\r\n" + tls + "250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n")
+                } else if upper == "STARTTLS" {
+                    guard let certificatePath, let keyPath else {
+                        connection.write("454 TLS not available\r\n")
+                        continue
+                    }
+                    connection.write("220 go ahead\r\n")
+                    guard connection.startTLS(certificate: certificatePath, key: keyPath) else { return }
                 } else if upper.hasPrefix("AUTH PLAIN ") {
                     current.authentication = Data(base64Encoded: String(line.dropFirst(11))).map { String(decoding: $0, as: UTF8.self) }
-                    LocalListener.write(fd, "235 ok\r\n")
+                    connection.write("235 ok\r\n")
                 } else if upper.hasPrefix("MAIL FROM:") {
                     current.from = String(line.dropFirst(10))
-                    LocalListener.write(fd, "250 ok\r\n")
+                    connection.write("250 ok\r\n")
                 } else if upper.hasPrefix("RCPT TO:") {
                     current.recipients.append(String(line.dropFirst(8)))
-                    LocalListener.write(fd, "250 ok\r\n")
+                    connection.write("250 ok\r\n")
                 } else if upper == "DATA" {
-                    LocalListener.write(fd, "354 go ahead\r\n")
+                    connection.write("354 go ahead\r\n")
                     var lines: [String] = []
-                    while let dataLine = LocalListener.readLine(fd, buffer: &buffer), dataLine != "." { lines.append(dataLine) }
+                    while let dataLine = connection.readLine(), dataLine != "." { lines.append(dataLine) }
                     current.data = lines.joined(separator: "\r\n")
+                    current.overTLS = connection.isTLS
                     let message = current
                     messages.withLock { $0.append(message) }
-                    LocalListener.write(fd, "250 queued as 42\r\n")
+                    connection.write("250 queued as 42\r\n")
                 } else if upper == "QUIT" {
-                    LocalListener.write(fd, "221 bye\r\n")
+                    connection.write("221 bye\r\n")
                     return
                 } else {
-                    LocalListener.write(fd, "502 unknown\r\n")
+                    connection.write("502 unknown\r\n")
                 }
             }
         }
@@ -208,4 +274,24 @@ final class LocalSMTPSink: Sendable {
     var port: Int { listener.port }
     var received: [Message] { storage.withLock { $0 } }
     func stop() { listener.stop() }
+
+    /// A self-signed certificate for `localhost` and 127.0.0.1 and its key, made by the openssl
+    /// command in `directory`; `nil` when there is no openssl command.
+    static func makeCertificate(in directory: URL) throws -> (certificate: String, key: String)? {
+        let openssl = "/usr/bin/openssl"
+        guard FileManager.default.isExecutableFile(atPath: openssl) else { return nil }
+        let certificate = directory.appendingPathComponent("cert.pem").path
+        let key = directory.appendingPathComponent("key.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: openssl)
+        process.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0 ? (certificate, key) : nil
+    }
 }
