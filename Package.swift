@@ -44,6 +44,11 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        .systemLibrary(
+            name: "CCostTLS",
+            pkgConfig: "libssl",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
 
         // MARK: - Pure Swift layers
         .target(
@@ -99,7 +104,7 @@ let package = Package(
         // MARK: - Wiring, CLI
         .target(
             name: "CostControl",
-            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CostOptimizer", "CCostSQLite", "CCostCrypto"],
+            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CostOptimizer", "CCostSQLite", "CCostCrypto", "CCostTLS"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -169,7 +174,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CostControlTests",
-            dependencies: ["CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite"],
+            dependencies: ["CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite", "CCostTLS"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -11,6 +11,8 @@ public struct ControlError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidInput = Code(rawValue: "invalid-input")
         /// Something named does not exist (an override file).
         public static let notFound = Code(rawValue: "not-found")
+        /// A notification channel did not accept an alert (an HTTP status, an SMTP reply, a hook's exit status).
+        public static let deliveryFailed = Code(rawValue: "delivery-failed")
     }
 
     public var code: Code

@@ -1,7 +1,7 @@
 /// Lowercase hexadecimal text for identifiers (never for secrets).
-enum Hex {
+package enum Hex {
     /// `bytes` as two lowercase hex digits each.
-    static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+    package static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2)

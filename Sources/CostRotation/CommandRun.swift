@@ -60,19 +60,27 @@ package final class CommandRun: Sendable {
     private init() {}
 
     /// Starts `executable` and waits until it has exited and closed its output (or the time limit
-    /// and the grace period have ended it).
+    /// and the grace period have ended it). `input`, when given, is written to its standard input
+    /// from a thread of its own, which then closes it (a command that does not read it gets EPIPE
+    /// on that thread, not a signal: SIGPIPE is ignored once an input is given).
     ///
     /// - throws: ``RotationError`` `.provisionerUnavailable` when it cannot be started;
     ///   `CancellationError` when the task is cancelled (the command is terminated first).
     package static func start(
         executable: String, arguments: [String], environment: [String: String], timeLimit: Duration,
-        grace: Duration, outputLimit: Int
+        grace: Duration, outputLimit: Int, input: Data? = nil
     ) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = environment
-        process.standardInput = FileHandle.nullDevice
+        let inputPipe = input.map { _ in Pipe() }
+        if let inputPipe {
+            signal(SIGPIPE, SIG_IGN)
+            process.standardInput = inputPipe
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -94,6 +102,13 @@ package final class CommandRun: Sendable {
         let started = ContinuousClock.now
         // Foundation has closed the parent's write ends, so the readers see the end of the output
         run.update { $0.processGroup = process.processIdentifier }
+        if let inputPipe, let input {
+            Thread.detachNewThread {
+                let handle = inputPipe.fileHandleForWriting
+                try? handle.write(contentsOf: input)
+                try? handle.close()
+            }
+        }
         Thread.detachNewThread {
             let data = Self.read(output.fileHandleForReading, keepingFirst: outputLimit)
             let closed = ContinuousClock.now

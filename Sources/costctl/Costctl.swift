@@ -17,7 +17,7 @@ struct Costctl: AsyncParsableCommand {
             MonthlyCommand.self, SessionCommand.self, BlocksCommand.self, ReconcileCommand.self, ExportCommand.self,
             CompactCommand.self, ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
             PricingCommand.self, BudgetCommand.self, CheckCommand.self, KeysCommand.self, PlansCommand.self, RecommendCommand.self,
-            ForecastCommand.self, AnomaliesCommand.self, DoctorCommand.self,
+            ForecastCommand.self, AnomaliesCommand.self, AlertsCommand.self, DoctorCommand.self,
         ]
     )
 

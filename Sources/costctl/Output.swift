@@ -17,11 +17,12 @@ enum Output {
     }
 
     /// Pretty, key-sorted JSON of an `Encodable` value; `snakeCase` writes `retry_after_seconds`
-    /// for a property named `retryAfterSeconds`.
-    static func json(_ value: some Encodable, snakeCase: Bool = false) throws {
+    /// for a property named `retryAfterSeconds`; `isoDates` writes dates as ISO 8601 text.
+    static func json(_ value: some Encodable, snakeCase: Bool = false, isoDates: Bool = false) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
+        if isoDates { encoder.dateEncodingStrategy = .iso8601 }
         FileHandle.standardOutput.write(try encoder.encode(value))
         FileHandle.standardOutput.write(Data("\n".utf8))
     }
