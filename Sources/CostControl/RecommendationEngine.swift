@@ -16,7 +16,14 @@ public import Foundation
 public struct RecommendationEngine: Sendable {
     /// The registered generators, one line each (the plan fit is added per run, since it needs the
     /// plan catalog and the current plan).
-    public static let generators: [any RecommendationGenerator] = []
+    public static let generators: [any RecommendationGenerator] = [
+        ModelDowngradeRecommender(),
+        PromptCachingRecommender(),
+        BatchingRecommender(),
+        ProviderSwitchRecommender(),
+        OffPeakRecommender(),
+        BudgetReallocationRecommender(),
+    ]
 
     public var ledger: any UsageLedger
     public var store: any RecommendationStore

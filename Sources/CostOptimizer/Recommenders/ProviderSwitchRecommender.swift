@@ -21,12 +21,23 @@ public struct ProviderSwitchRecommender: RecommendationGenerator {
     public var name: String { "provider-switch" }
     public var minimumMonthlySpend: Money
     public var minimumMonthlySaving: Money
+    /// The providers a switch may go to (catalog ids); `nil`: any provider in the catalog. The
+    /// default is the model makers and the large clouds and inference platforms, so a switch never
+    /// points at a little-known reseller whose catalog entry happens to match the model's id.
+    public var destinations: Set<String>?
+
+    public static let establishedProviders: Set<String> = [
+        "openai", "anthropic", "google", "mistral", "deepseek", "x-ai", "cohere", "meta", "azure", "aws", "groq", "together",
+        "fireworks", "cerebras", "deepinfra", "openrouter", "perplexity", "moonshotai", "zai", "dashscope", "nebius", "sambanova",
+    ]
 
     public init(
-        minimumMonthlySpend: Money = Money(units: 10 * Money.unitsPerDollar), minimumMonthlySaving: Money = Money(units: Money.unitsPerDollar)
+        minimumMonthlySpend: Money = Money(units: 10 * Money.unitsPerDollar), minimumMonthlySaving: Money = Money(units: Money.unitsPerDollar),
+        destinations: Set<String>? = ProviderSwitchRecommender.establishedProviders
     ) {
         self.minimumMonthlySpend = minimumMonthlySpend
         self.minimumMonthlySaving = minimumMonthlySaving
+        self.destinations = destinations
     }
 
     /// - throws: ``OptimizerError`` `.invalidInput` for a malformed scope; ``PricingError`` when the
@@ -34,7 +45,7 @@ public struct ProviderSwitchRecommender: RecommendationGenerator {
     public func recommendations(from input: OptimizerInput) throws -> [Recommendation] {
         let observed = try ObservedUsage(input)
         let alternatives = try ModelAlternatives(catalog: input.catalog)
-        let providers = Set(input.catalog.providers.map(\.id))
+        let providers = Set(input.catalog.providers.map(\.id)).filter { destinations?.contains($0) ?? true }
         var found: [Recommendation] = []
         var offers: [String: [CatalogModel]] = [:]
         for slice in observed.slices() where try observed.monthly(slice.observed) >= minimumMonthlySpend {
@@ -42,7 +53,8 @@ public struct ProviderSwitchRecommender: RecommendationGenerator {
             let mean = slice.meanRequest
             guard let meanCost = observed.cost(mean, model: current.id, provider: current.provider, at: input.window.end) else { continue }
             var choice: (model: CatalogModel, same: Bool)?
-            let others = offers[current.description] ?? Self.offers(of: current, in: input.catalog)
+            let others = offers[current.description]
+                ?? Self.offers(of: current, in: input.catalog).filter { destinations?.contains($0.provider) ?? true }
             offers[current.description] = others
             if let same = cheapest(others, usage: mean, under: meanCost, at: input.window.end) {
                 choice = (same, true)
