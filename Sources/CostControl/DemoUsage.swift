@@ -167,16 +167,21 @@ public struct DemoUsage: Sendable {
             }
             let user = team.users[Int.random(in: 0..<team.users.count, using: &random)]
             let session = "s-\(user)-\(Int(at.timeIntervalSince1970) / 5_400)"
+            // drawn in the order they always were (project, operation, env), so the data stays the same
+            let project = team.projects[Int.random(in: 0..<team.projects.count, using: &random)]
+            let operation = team.operations[Int.random(in: 0..<team.operations.count, using: &random)]
+            var tags = ["env": Double.random(in: 0...1, using: &random) < 0.9 ? "prod" : "staging"]
+            // labelling runs overnight and nobody waits for it: the batching recommendation's case
+            if operation == "batch-label" { tags["priority"] = "background" }
             events.append(
                 UsageEvent(
                     id: UsageEvent.makeID(at: at, using: &random), timestamp: at, provider: model.provider,
                     model: model.id, usage: usage,
                     dimensions: UsageDimensions(
                         org: team.org, team: team.name, user: user,
-                        project: team.projects[Int.random(in: 0..<team.projects.count, using: &random)],
+                        project: project,
                         keyID: "key-\(model.provider)-\(team.name)", session: session,
-                        operation: team.operations[Int.random(in: 0..<team.operations.count, using: &random)],
-                        tags: ["env": Double.random(in: 0...1, using: &random) < 0.9 ? "prod" : "staging"]),
+                        operation: operation, tags: tags),
                     status: status,
                     latencyMilliseconds: 300 + output / 2 + Int.random(in: 0...800, using: &random)))
         }
