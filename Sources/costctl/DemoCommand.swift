@@ -11,9 +11,15 @@ struct DemoCommand: AsyncParsableCommand {
             models, teams and users, priced with the bundled catalog, and prints the usage summary.
             Reproducible: the same seed on the same day gives the same data (--seed changes it).
 
+            With --scenario it records one of the optimizer's realistic scenarios instead and asks for \
+            recommendations as that user would: claude-code-max-20x (a Claude Code heavy user on Max 20x: \
+            the plan fit), team-top-model (a support team sending short requests to a top model) or \
+            spiky-service (a service on the Gemini API with bursts over the free tier).
+
             Examples:
               costctl demo
               costctl demo --db demo.db --days 60
+              costctl demo --scenario claude-code-max-20x
             """
     )
 
@@ -28,9 +34,24 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("per-day"), help: ArgumentHelp("Average requests per weekday.", valueName: "n"))
     var perDay: Int = 600
 
+    @Option(help: ArgumentHelp("claude-code-max-20x, team-top-model or spiky-service: one user's realistic usage instead.", valueName: "name"))
+    var scenario: String?
+
+    /// The subscription a scenario's user is on (the plan fit needs it).
+    static func currentPlan(of kind: PlanScenario.Kind) -> String? {
+        switch kind {
+        case .claudeCodeMax20x: "claude-max-20x"
+        case .spikyService: "gemini-free"
+        case .teamTopModel: nil
+        }
+    }
+
     func validate() throws {
         if days < 1 || days > 3_650 { throw ValidationError("--days must be between 1 and 3650") }
         if perDay < 1 || perDay > 1_000_000 { throw ValidationError("--per-day must be between 1 and 1000000") }
+        if let scenario, PlanScenario.Kind(rawValue: scenario) == nil {
+            throw ValidationError("--scenario '\(scenario)': use \(PlanScenario.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() async throws {
@@ -47,10 +68,15 @@ struct DemoCommand: AsyncParsableCommand {
         let progress = FileHandle.standardError
         var recorded = RecordResult()
         var seconds = 0.0
+        let kind = scenario.flatMap(PlanScenario.Kind.init(rawValue:))
         var batches = DemoUsage(seed: seed, requestsPerDay: perDay).dailyBatches(from: since, to: now)
+        var scenarioEvents = kind.map { PlanScenario($0, seed: seed).events(days: days, endingAt: now) }
         var day = 0
-        // One day at a time (bounded memory at any size); only the recording is timed.
-        while let events = batches.next() {
+        // One day at a time (bounded memory at any size); only the recording is timed. A scenario is
+        // small (one user): it is recorded as one batch.
+        while let events = scenarioEvents ?? batches.next() {
+            scenarioEvents = kind == nil ? nil : []
+            if kind != nil && events.isEmpty { break }
             day += 1
             for chunkStart in stride(from: 0, to: events.count, by: 5_000) {
                 let chunk = Array(events[chunkStart..<min(events.count, chunkStart + 5_000)])
@@ -70,12 +96,13 @@ struct DemoCommand: AsyncParsableCommand {
             UsageQuery(filter: UsageFilter(since: since), groupBy: [.team], timeZone: global.timeZone))
         let byModel = try await ledger.query(
             UsageQuery(filter: UsageFilter(since: since), groupBy: [.provider, .model], timeZone: global.timeZone, top: 6))
-        let budgets = try await DemoBudgets.install(
+        // the demo's budgets are sized from its teams; a scenario is one user's usage and has none
+        let budgets = kind != nil ? [] : try await DemoBudgets.install(
             store: try BudgetStoreFile.open(paths: paths), ledger: ledger, timeZone: global.timeZone, at: now)
         let recommendations = try await RecommendationEngine(
             ledger: ledger, store: try RecommendationStoreFile.open(paths: paths), catalog: try global.catalog(),
-            plans: try PlanAdvisor.catalog(paths: paths), budgets: try await BudgetStoreFile.open(paths: paths).budgets(),
-            timeZone: global.timeZone
+            plans: try PlanAdvisor.catalog(paths: paths), currentPlanID: kind.flatMap(Self.currentPlan(of:)),
+            budgets: try await BudgetStoreFile.open(paths: paths).budgets(), timeZone: global.timeZone
         ).run(since: since, until: now, scope: nil, actor: "demo")
         let top = Array(recommendations.records.filter { !$0.isStale }.prefix(3))
         if global.json {
@@ -96,15 +123,18 @@ struct DemoCommand: AsyncParsableCommand {
         Output.line(
             "Recorded \(Output.count(recorded.added)) events\(recorded.duplicates > 0 ? " (\(recorded.duplicates) already there)" : "") in \(String(format: "%.2f", seconds)) s into \(paths.database.path)")
         Output.line()
+        if let kind { Output.line("Scenario \(kind.rawValue)\(Self.currentPlan(of: kind).map { ", on plan \($0)" } ?? ""):") }
         Output.line("Usage by team, last \(days) days:")
         Output.line(UsageReportText.render(byTeam))
         Output.line("Top models:")
         Output.line(UsageReportText.render(byModel))
-        Output.line("Budgets (set by the demo, sized from its usage):")
-        for report in budgets {
-            for line in BudgetText.status(report, timeZone: global.timeZone) { Output.line(line) }
+        if kind == nil {
+            Output.line("Budgets (set by the demo, sized from its usage):")
+            for report in budgets {
+                for line in BudgetText.status(report, timeZone: global.timeZone) { Output.line(line) }
+            }
+            Output.line()
         }
-        Output.line()
         Output.line("Top recommendations:")
         FileHandle.standardOutput.write(Data(RecommendationText.render(top, timeZone: global.timeZone).utf8))
         for note in recommendations.notes { Output.line("note: \(note)") }
