@@ -176,12 +176,10 @@ public struct Meter: Sendable {
         let event = UsageEvent(
             id: request.eventID ?? UsageEvent.makeID(), timestamp: now(), provider: breakdown.model.provider.isEmpty ? provider : breakdown.model.provider,
             model: model, usage: result.usage, cost: EventCost(breakdown), dimensions: dimensions, status: result.status,
-            latencyMilliseconds: result.latencyMilliseconds ?? Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+            latencyMilliseconds: result.latencyMilliseconds ?? Int(elapsed.wholeMilliseconds))
         var keyReport: KeyReport?
         if let keys, let keyLease {
-            let used = KeyCharge(
-                tokens: max(0, result.usage.inputTokens) + max(0, result.usage.outputTokens),
-                requests: max(1, result.usage.requests), cost: breakdown.total)
+            let used = MeterKeys.charge(result.usage, cost: breakdown.total)
             // the call happened: a key removed meanwhile must not fail it
             keyReport = try? await keys.report(keyLease.lease, outcome: result.keyOutcome ?? .success(used))
         }

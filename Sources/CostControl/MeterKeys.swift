@@ -55,11 +55,15 @@ public struct MeterKeys: Sendable {
 
     /// Leases a key of `pool` for a request of `estimate`.
     func acquire(_ estimate: Usage, cost: Money, from pool: KeyPool) async throws -> KeySelection {
-        let tokens = max(0, estimate.inputTokens) + max(0, estimate.outputTokens)
-        let selection = try await store.acquire(
-            KeyRequest(estimate: KeyCharge(tokens: tokens, requests: max(1, estimate.requests), cost: cost)), from: pool)
+        let selection = try await store.acquire(KeyRequest(estimate: Self.charge(estimate, cost: cost)), from: pool)
         await announce(selection.events)
         return selection
+    }
+
+    /// What a call counts against a key's quota: its input (cache included) and output tokens, its
+    /// requests (at least one) and its cost.
+    static func charge(_ usage: Usage, cost: Money) -> KeyCharge {
+        KeyCharge(tokens: max(0, usage.inputTokens) + max(0, usage.outputTokens), requests: max(1, usage.requests), cost: cost)
     }
 
     /// Opens the leased key's secret (the key id is the associated data it was sealed with).

@@ -1,4 +1,3 @@
-import CostBudget
 public import CostPricing
 public import Foundation
 
@@ -113,7 +112,7 @@ public struct Recommendation: Sendable, Hashable, Identifiable {
     /// together (so the biggest one scores the full 0.5 and the others in proportion); with no
     /// positive saving the saving term is 0. Ease: easy 1, medium 0.5, hard 0.
     public static func priorityScore(saving: Money, largestSaving: Money, confidence: Double, difficulty: Difficulty) -> Double {
-        let normalized = largestSaving > .zero ? min(1, max(0, saving.units.approximateDouble / largestSaving.units.approximateDouble)) : 0
+        let normalized = largestSaving > .zero ? min(1, max(0, ratio(saving, largestSaving))) : 0
         return 0.5 * normalized + 0.3 * min(1, max(0, confidence)) + 0.2 * difficulty.ease
     }
 

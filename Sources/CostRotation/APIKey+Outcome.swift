@@ -1,3 +1,4 @@
+import CostBudget
 package import Foundation
 
 extension APIKey {

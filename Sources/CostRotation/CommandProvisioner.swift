@@ -1,3 +1,4 @@
+import CostBudget
 package import Foundation
 
 /// A ``KeyProvisioner`` that runs a command the user configured (their own script that signs up

@@ -1,3 +1,4 @@
+import CostBudget
 public import Foundation
 
 /// How a call with a leased key ended, reported back with ``KeyStore/report(_:outcome:)``.
@@ -76,10 +77,3 @@ public struct BackoffPolicy: Sendable, Hashable {
     }
 }
 
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-}

@@ -1,3 +1,4 @@
+import CostBudget
 public import Foundation
 
 /// Connects pool pressure to provisioners: when a pool runs short it asks the pool's

@@ -1,3 +1,4 @@
+import CostBudget
 import CostPricing
 package import Foundation
 

@@ -1,4 +1,5 @@
 internal import CCostSQLite
+import CostBudget
 public import CostRotation
 import Foundation
 
@@ -23,7 +24,7 @@ extension SQLiteKeyStore: ProvisionerSettingsStore {
     public func setProvisioner(_ setting: ProvisionerSetting) throws {
         let arguments = String(decoding: try JSONEncoder().encode(setting.arguments), as: UTF8.self)
         let quota = try StoredQuota.json(setting.quota)
-        let milliseconds = setting.timeLimit.components.seconds * 1_000 + setting.timeLimit.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = setting.timeLimit.wholeMilliseconds
         try db.writeTransaction {
             let statement = try db.cached("""
                 INSERT INTO key_provisioners (pool, provider, project, command, arguments, time_limit_ms, quota, priority, updated_at)

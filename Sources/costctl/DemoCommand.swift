@@ -69,14 +69,17 @@ struct DemoCommand: AsyncParsableCommand {
         var recorded = RecordResult()
         var seconds = 0.0
         let kind = scenario.flatMap(PlanScenario.Kind.init(rawValue:))
-        var batches = DemoUsage(seed: seed, requestsPerDay: perDay).dailyBatches(from: since, to: now)
-        var scenarioEvents = kind.map { PlanScenario($0, seed: seed).events(days: days, endingAt: now) }
+        // One day at a time (bounded memory at any size); a scenario is one user's usage, so one
+        // batch. Only the recording is timed.
+        var batches: AnyIterator<[UsageEvent]>
+        if let kind {
+            var scenarioEvents: [UsageEvent]? = PlanScenario(kind, seed: seed).events(days: days, endingAt: now)
+            batches = AnyIterator { defer { scenarioEvents = nil }; return scenarioEvents }
+        } else {
+            batches = AnyIterator(DemoUsage(seed: seed, requestsPerDay: perDay).dailyBatches(from: since, to: now))
+        }
         var day = 0
-        // One day at a time (bounded memory at any size); only the recording is timed. A scenario is
-        // small (one user): it is recorded as one batch.
-        while let events = scenarioEvents ?? batches.next() {
-            scenarioEvents = kind == nil ? nil : []
-            if kind != nil && events.isEmpty { break }
+        while let events = batches.next() {
             day += 1
             for chunkStart in stride(from: 0, to: events.count, by: 5_000) {
                 let chunk = Array(events[chunkStart..<min(events.count, chunkStart + 5_000)])

@@ -48,7 +48,7 @@ struct DoctorCommand: AsyncParsableCommand {
             libcrypto: SystemInfo.cryptoVersion, catalogGeneratedAt: catalog.generatedAt,
             catalogSources: catalog.sources.map { [$0.name, $0.version].compactMap { $0 }.joined(separator: " ") },
             providers: catalog.providers.count, models: catalog.modelCount,
-            catalogLoadMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000),
+            catalogLoadMilliseconds: Int(elapsed.wholeMilliseconds),
             database: paths.database.path, pricesDirectory: paths.pricesDirectory.path,
             overrides: PriceOverrides.files(in: paths.pricesDirectory).map(\.lastPathComponent),
             tokenEncodings: TokenEncodingName.allCases.map(\.rawValue))

@@ -1,3 +1,4 @@
+import CostBudget
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import CostBudget
 import CostPricing
 import Foundation
 import Synchronization
