@@ -28,7 +28,7 @@ public struct RecommendationVerifier: Sendable {
 
     /// Measures the after-window in the ledger and records the verification.
     ///
-    /// - throws: ``OptimizerError`` `.notFound`, `.invalidTransition` (not implemented yet);
+    /// - throws: ``OptimizerError`` `.notFound`, `.invalidTransition` (the recommendation is not marked implemented yet);
     ///   ``ControlError`` `.invalidInput` when the after-window has not ended yet, the recommendation
     ///   has no baseline, or it is a plan change (give the saving by hand).
     public func verify(id: String, actor: String) async throws -> RecommendationRecord {
