@@ -59,6 +59,7 @@ let package = Package(
         .target(
             name: "CostPricingData",
             path: "Fixtures/Pricing",
+            exclude: ["capabilities.json"],
             resources: [.copy("catalog.json")],
             swiftSettings: swiftSettings
         ),

@@ -30,6 +30,8 @@ from genai_prices.data_snapshot import get_snapshot
 
 import litellm
 
+from apply_capabilities import apply as apply_capabilities, load_rules as capability_rules
+
 MTOK = Decimal(1_000_000)
 
 # LiteLLM provider names -> genai-prices provider ids. Names not listed keep their LiteLLM name.
@@ -511,6 +513,9 @@ def main() -> int:
     by_id["google"].setdefault("aliases", []).extend(
         sorted({lp for lp in (v.get("litellm_provider") for v in raw.values() if isinstance(v, dict))
                 if isinstance(lp, str) and lp.startswith("vertex_ai") and lp != "vertex_ai"} | {"vertex_ai"}))
+
+    classified = apply_capabilities({"providers": providers}, capability_rules())
+    stats["capability classes (Fixtures/Pricing/capabilities.json)"] = len(classified)
 
     catalog = {
         "format": "costctl-catalog",

@@ -10,7 +10,7 @@ import Synchronization
 ///
 /// Everything runs in memory on a simulated clock (2026-03-10 12:00 UTC; a throttle wait moves the
 /// clock instead of sleeping): a `MemoryBudgetStore`, a `MemoryUsageLedger`, and a price catalog
-/// built from ``catalogJSON`` with capability classes, since the bundled catalog has none.
+/// built from ``catalogJSON`` with capability classes, quality scores and fixed prices the walk relies on.
 ///
 /// For example:
 /// ```swift

@@ -111,9 +111,10 @@ public struct RecommendationEngine: Sendable {
         } else {
             notes.append("plan fit skipped: give --current PLAN-ID (the subscription you are on, or api) or --scope user=ID")
         }
+        let priced = try perTokenInput(input, notes: &notes)
         for generator in extraGenerators {
             do {
-                found += try generator.recommendations(from: input)
+                found += try generator.recommendations(from: priced)
             } catch {
                 notes.append("\(generator.name): \(error)")
             }
@@ -129,6 +130,28 @@ public struct RecommendationEngine: Sendable {
         let upsert = try await store.upsert(ranked, refresh: input.scope, baselineDays: input.days, actor: actor)
         let records = try await store.recommendations(matching: RecommendationFilter(scope: input.scope))
         return Run(recommendations: ranked, records: records, upsert: upsert, window: input.window, notes: notes)
+    }
+}
+
+extension RecommendationEngine {
+    /// The input of the per-token generators (model, caching, batching, provider, timing, budgets):
+    /// on a subscription plan, the usage of the plan's providers is paid by the subscription, not
+    /// per token, so pricing it differently saves nothing; those events are left out, and a note
+    /// says so. Pay-as-you-go (no plan, `api`, or a metered plan) keeps every event.
+    func perTokenInput(_ input: OptimizerInput, notes: inout [String]) throws -> OptimizerInput {
+        guard let currentPlanID else { return input }
+        let plan = try plans.plan(id: currentPlanID)
+        guard plan.billing == .subscription, !plan.providers.isEmpty else { return input }
+        let covered = Set(plan.providers.map { $0.lowercased() })
+        var kept = input
+        kept.events = input.events.filter { !covered.contains($0.provider.lowercased()) }
+        let left = input.events.count - kept.events.count
+        if left > 0 {
+            notes.append(
+                "\(left) requests to \(plan.providers.sorted().joined(separator: ", ")) are paid by the \(plan.id) subscription: "
+                    + "per-token recommendations (cheaper models, caching, batching, other providers) leave them out")
+        }
+        return kept
     }
 }
 

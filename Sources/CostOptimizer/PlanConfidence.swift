@@ -11,8 +11,10 @@
 /// - **headroom**: `1 − ½·s(peak) − ½·s(p95)` where `s(u)` rises linearly from 0 at 50% utilization
 ///   to 1 at the fit limit (90% with the default margin): a plan used at half its allowance or less
 ///   has full headroom.
-/// - **trend**: `1 − max(0, growth − 0.1)` clamped to [0, 1], where growth is the last 7 days' mean
-///   daily usage over the earlier days' mean, minus 1 (needs 14 observed days; 1 otherwise).
+/// - **trend**: `1 − max(0, growth − 0.1)` clamped to [0, 1], where growth is how far the last 7
+///   days' mean daily usage is above the earlier days' mean beyond day-to-day noise:
+///   `max(0, last − earlier − 1.645·SE) / earlier`, SE the Welch standard error of the difference
+///   (needs 14 observed days; 1 otherwise).
 ///
 /// See Documentation/Optimizer.md for a worked example.
 public struct PlanConfidence: Sendable, Hashable {

@@ -13,8 +13,8 @@ extension PlanFit {
         let usage: [PlanUsageSample]
         /// API-equivalent cost per day of the range (days counted from `since`).
         let dailyCost: [Int128]
-        /// Last 7 days' mean daily cost over the earlier observed days' mean, minus 1 (0 with fewer
-        /// than 14 observed days).
+        /// Growth of the last 7 days' mean daily cost over the earlier observed days' mean, beyond
+        /// day-to-day noise (see ``growth(last:earlier:)``; 0 with fewer than 14 observed days).
         let growth: Double
         let hasTrend: Bool
         /// Per plan id: what the bootstrap resamples.
@@ -32,13 +32,30 @@ extension PlanFit {
             let first = Context.day(observedStart, since: since, days: options.days)
             hasTrend = options.days - first >= 14
             if hasTrend {
-                let last = daily[(options.days - 7)...].reduce(0.0) { $0 + $1.approximateDouble } / 7
-                let earlierDays = daily[first..<(options.days - 7)]
-                let earlier = earlierDays.reduce(0.0) { $0 + $1.approximateDouble } / Double(earlierDays.count)
-                growth = earlier > 0 ? last / earlier - 1 : (last > 0 ? 1 : 0)
+                growth = Context.growth(
+                    last: daily[(options.days - 7)...].map(\.approximateDouble),
+                    earlier: daily[first..<(options.days - 7)].map(\.approximateDouble))
             } else {
                 growth = 0
             }
+        }
+
+        /// The growth of the last days' mean over the earlier days' mean beyond day-to-day noise:
+        /// `max(0, last − earlier − 1.645·SE) / earlier`, SE the standard error of the difference of
+        /// the two means (Welch: `√(s²_last/n_last + s²_earlier/n_earlier)`), so growth is what a
+        /// one-sided 95% test still finds. A quiet week after busy ones is not growth (0); usage from
+        /// nothing is growth 1.
+        static func growth(last: [Double], earlier: [Double]) -> Double {
+            func meanAndVariance(_ xs: [Double]) -> (Double, Double) {
+                let mean = xs.reduce(0, +) / Double(max(1, xs.count))
+                let variance = xs.count > 1 ? xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count - 1) : 0
+                return (mean, variance)
+            }
+            let (lastMean, lastVariance) = meanAndVariance(last)
+            let (earlierMean, earlierVariance) = meanAndVariance(earlier)
+            guard earlierMean > 0 else { return lastMean > 0 ? 1 : 0 }
+            let standardError = (lastVariance / Double(max(1, last.count)) + earlierVariance / Double(max(1, earlier.count))).squareRoot()
+            return max(0, lastMean - earlierMean - 1.645 * standardError) / earlierMean
         }
 
         static func day(_ instant: Date, since: Date, days: Int) -> Int {

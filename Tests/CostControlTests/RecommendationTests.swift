@@ -143,6 +143,40 @@ struct RecommendationTests {
         }
     }
 
+    @Test("on a subscription plan, usage of the plan's providers gets no per-token advice; other providers' usage still does")
+    func subscriptionUsageIsNotPricedPerToken() async throws {
+        try await Self.withFiles { files in
+            let end = Date(timeIntervalSince1970: 1_795_305_600)  // 2026-11-22T00:00:00Z
+            let since = end.addingTimeInterval(-30 * Self.day)
+            // Claude Code on Max 20x (anthropic, claude-opus-4-1 and claude-sonnet-4-5), and an API
+            // service on gpt-4o ($3 a day) that the subscription does not cover
+            _ = try await files.ledger.record(contentsOf: PlanScenario(.claudeCodeMax20x, seed: 11).events(days: 30, endingAt: end))
+            _ = try await files.ledger.record(contentsOf: Self.spend(team: "api", perDay: 30, days: 30, from: since))
+            let generators: [any RecommendationGenerator] = [ModelDowngradeRecommender()]
+            let onPlan = RecommendationEngine(
+                ledger: files.ledger, store: files.store, catalog: try PriceCatalog.bundled(), plans: try PlanCatalog.bundled(),
+                currentPlanID: "claude-max-20x", extraGenerators: generators)
+            let run = try await onPlan.run(since: since, until: end, scope: nil)
+            let downgrades = run.recommendations.filter { $0.kind == .modelDowngrade }
+            #expect(downgrades.count == 1)
+            #expect(downgrades.allSatisfy { $0.actions.allSatisfy { action in
+                if case .routeModel(let from, _, _) = action { return from == "openai/gpt-4o" }
+                return false
+            } })
+            #expect(run.notes.contains { $0.contains("paid by the claude-max-20x subscription") })
+            // pay as you go: the same usage's Claude requests are priced per token and advised on
+            let payg = RecommendationEngine(
+                ledger: files.ledger, store: files.store, catalog: try PriceCatalog.bundled(), plans: try PlanCatalog.bundled(),
+                currentPlanID: "api", extraGenerators: generators)
+            let apiRun = try await payg.run(since: since, until: end, scope: nil)
+            #expect(apiRun.recommendations.contains { r in r.actions.contains { action in
+                if case .routeModel(let from, _, _) = action { return from == "anthropic/claude-opus-4-1" }
+                return false
+            } })
+            #expect(!apiRun.notes.contains { $0.contains("subscription") })
+        }
+    }
+
     @Test("auto-execution: only opted-in kinds at confidence ≥ 0.95; the route is audited, notified and honoured by the Meter")
     func autoRoute() async throws {
         try await Self.withFiles { files in

@@ -8,7 +8,8 @@ internal import Foundation
 /// **The same model:** another provider's catalog entry whose own match rule claims the model's id
 /// (a price it publishes itself, not one borrowed from a fallback provider). **An equivalent:**
 /// ``ModelAlternatives/switchProvider(provider:model:usage:permitted:at:)`` over every provider
-/// (same `capability_class`), used only when no cheaper same model exists. Candidates are ranked
+/// (same `capability_class`), used only when no cheaper same model exists and the current provider
+/// has no model of the class as cheap (that is the model-downgrade recommendation). Candidates are ranked
 /// on the slice's mean request; the saving prices every request on the winner at its own timestamp.
 /// Slices spending less than ``minimumMonthlySpend`` are skipped, and a price of $0 (a model included
 /// in a subscription, such as GitHub Copilot's, or a local one) is not counted as an offer.
@@ -61,6 +62,7 @@ public struct ProviderSwitchRecommender: RecommendationGenerator {
             } else if case .found(let other) = alternatives.switchProvider(
                 provider: current.provider, model: current.id, usage: mean, permitted: providers, at: input.window.end),
                 other.estimate < meanCost, other.estimate.units > 0,
+                !Self.isMatched(other, byDowngrade: alternatives, from: current, usage: mean, at: input.window.end),
                 let model = observed.catalogModel(other)
             {
                 choice = (model, false)
@@ -73,6 +75,16 @@ public struct ProviderSwitchRecommender: RecommendationGenerator {
             found.append(try recommendation(slice, to: choice.model, same: choice.same, alternative: alternative, saving: saving, observed: observed))
         }
         return found
+    }
+
+    /// Whether the current provider's own cheapest model of the class costs no more than `other`:
+    /// then the model-downgrade recommendation already offers that saving without a new provider.
+    static func isMatched(
+        _ other: ModelChoice, byDowngrade alternatives: ModelAlternatives, from current: CatalogModel, usage: Usage, at date: Date
+    ) -> Bool {
+        guard case .found(let home) = alternatives.downgrade(provider: current.provider, model: current.id, usage: usage, at: date)
+        else { return false }
+        return home.estimate <= other.estimate
     }
 
     /// Other providers' own priced, current entries whose match rule claims `current`'s id.

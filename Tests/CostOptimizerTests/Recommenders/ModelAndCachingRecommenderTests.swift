@@ -60,9 +60,41 @@ struct ModelAndCachingRecommenderTests {
         // $2.10 a month on gpt-4o (one request a day): under the $10 material-spend threshold
         let small = RecUsage.daily("m", perDay: 1, provider: "openai", model: "gpt-4o", usage: Self.request, team: "tiny")
         #expect(try ModelDowngradeRecommender().recommendations(from: RecUsage.input(small, catalog: Self.classedCatalog())).isEmpty)
-        // the bundled catalog has no capability classes: no equivalent is known, none is guessed
-        let big = RecUsage.daily("b", perDay: 20, provider: "openai", model: "gpt-4o", usage: Self.request, team: "support")
+        // the bundled catalog gives deepseek-chat no capability class: no equivalent is known, none is guessed
+        let big = RecUsage.daily("b", perDay: 200, provider: "deepseek", model: "deepseek-chat", usage: Self.request, team: "support")
         #expect(try ModelDowngradeRecommender().recommendations(from: RecUsage.input(big)).isEmpty)
+    }
+
+    @Test func theBundledCatalogsClassesFindANewerCheaperModelOfTheSameFamily() throws {
+        // claude-opus-4-1 ($15/$75 per MTok) is in class claude-opus (Fixtures/Pricing/capabilities.json);
+        // every model the generator proposes is an Anthropic model of that class and cheaper
+        let events = RecUsage.daily("o", perDay: 20, provider: "anthropic", model: "claude-opus-4-1", usage: Self.request, team: "support")
+        let found = try ModelDowngradeRecommender().recommendations(from: RecUsage.input(events))
+        let r = try #require(found.first)
+        guard case .routeModel(let from, let to, _)? = r.actions.first else {
+            Issue.record("expected a route action, got \(r.actions)")
+            return
+        }
+        #expect(from == "anthropic/claude-opus-4-1")
+        let target = try PriceCatalog.bundled().resolve(model: String(to.dropFirst("anthropic/".count)), provider: "anthropic").model
+        #expect(to.hasPrefix("anthropic/claude-opus-"))
+        #expect(target.capabilityClass == "claude-opus")
+        #expect(r.rationale.contains("'claude-opus'"))
+        // no quality score for the Claude family in the bundled data: said, and confidence lowered
+        #expect(r.confidence.components["quality"] == 0.5)
+        #expect(r.monthlySaving > .zero && r.monthlySaving < (r.baselineMonthlySpend ?? .zero))
+        RecUsage.expectWellFormed(found)
+    }
+
+    @Test func theBundledEmbeddingClassCarriesOpenAIsPublishedQualityScores() throws {
+        // ada-002 ($0.10/MTok, MTEB 61.0) → text-embedding-3-small ($0.02/MTok, MTEB 62.3): better and cheaper
+        let embed = Usage(inputTokens: 50_000)
+        let events = RecUsage.daily("e", perDay: 200, provider: "openai", model: "text-embedding-ada-002", usage: embed, team: "search")
+        let found = try ModelDowngradeRecommender().recommendations(from: RecUsage.input(events))
+        let r = try #require(found.first)
+        #expect(r.actions.first == .routeModel(from: "openai/text-embedding-ada-002", to: "openai/text-embedding-3-small", scope: "team=search"))
+        #expect(r.confidence.components["quality"] == 1)
+        #expect(r.risk == .low)
     }
 
     @Test func downgradeScalesAShortWindowToAMonthAndHonoursTheScope() throws {
