@@ -108,6 +108,15 @@ struct DemoCommand: AsyncParsableCommand {
             budgets: try await BudgetStoreFile.open(paths: paths).budgets(), timeZone: global.timeZone
         ).run(since: since, until: now, scope: nil, actor: "demo")
         let top = Array(recommendations.records.filter { !$0.isStale }.prefix(3))
+        // a scenario is one subscriber: the plan fit itself (which also warns when the current plan
+        // would cut them off, a change that costs money and so is no recommendation)
+        let planID = kind.flatMap(Self.currentPlan(of:))
+        var fit: PlanFitReport?
+        if let planID {
+            fit = try await PlanAdvisor(
+                ledger: ledger, catalog: try PlanAdvisor.catalog(paths: paths), options: PlanFitOptions().with { $0.days = days }
+            ).fit(until: now, currentPlanID: planID)
+        }
         if global.json {
             struct Demo: Encodable {
                 var database: String
@@ -116,11 +125,12 @@ struct DemoCommand: AsyncParsableCommand {
                 var by_model: UsageReport
                 var budgets: [BudgetStatusReport]
                 var recommendations: [RecommendationJSON]
+                var plan_fit: PlanFitJSON?
             }
             try Output.json(
                 Demo(
                     database: paths.database.path, events_added: recorded.added, by_team: byTeam, by_model: byModel, budgets: budgets,
-                    recommendations: top.map { RecommendationJSON($0) }))
+                    recommendations: top.map { RecommendationJSON($0) }, plan_fit: fit.map(PlanFitJSON.init)))
             return
         }
         Output.line(
@@ -138,11 +148,24 @@ struct DemoCommand: AsyncParsableCommand {
             }
             Output.line()
         }
+        if let fit {
+            Output.line("Plan fit:")
+            FileHandle.standardOutput.write(Data(PlansText.render(fit: fit, timeZone: global.timeZone).utf8))
+            Output.line()
+        }
         Output.line("Top recommendations:")
         FileHandle.standardOutput.write(Data(RecommendationText.render(top, timeZone: global.timeZone).utf8))
         for note in recommendations.notes { Output.line("note: \(note)") }
         if !recommendations.notes.isEmpty { Output.line() }
         Output.line("Explore it:")
+        if let planID {
+            Output.line("  costctl plans --fit --current \(planID) --db \(paths.database.path)")
+            Output.line("  costctl usage --db \(paths.database.path) --by day,model")
+            Output.line("  costctl blocks --db \(paths.database.path) --recent")
+            Output.line("  costctl forecast --db \(paths.database.path)")
+            Output.line("  costctl recommend --db \(paths.database.path) --current \(planID)")
+            return
+        }
         Output.line("  costctl usage --db \(paths.database.path) --by day --where team=search")
         Output.line("  costctl usage --db \(paths.database.path) --by user --top 5")
         Output.line("  costctl daily --db \(paths.database.path) --breakdown")

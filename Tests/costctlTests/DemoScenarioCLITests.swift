@@ -21,6 +21,23 @@ struct DemoScenarioCLITests {
         let recommended = try fit.json()["recommended"] as? String
         let planChanges = recommendations.filter { $0["kind"] as? String == "plan-change" }
         #expect(planChanges.isEmpty == (recommended == "claude-max-20x"), "\(recommended ?? "-") vs \(planChanges)")
+        // the demo prints the same fit
+        #expect((json["plan_fit"] as? [String: Any])?["recommended"] as? String == recommended)
+    }
+
+    @Test("the spiky service's demo shows the plan fit that warns the free tier would cut it off")
+    func spikyService() throws {
+        let cli = try CLI()
+        let db = cli.home.appendingPathComponent("g.db").path
+        let text = try cli.run(["demo", "--scenario", "spiky-service", "--db", db])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("Plan fit:") && text.stdout.contains("current plan gemini-free"), "\(text.stdout)")
+        #expect(text.stdout.contains("costctl plans --fit --current gemini-free --db \(db)"))
+        let fit = try cli.run(["plans", "--fit", "--current", "gemini-free", "--db", db, "--json"])
+        let plans = try #require(try fit.json()["plans"] as? [[String: Any]])
+        let free = try #require(plans.first { $0["id"] as? String == "gemini-free" })
+        #expect(free["fits"] as? Bool == false)
+        #expect(try fit.json()["recommended"] as? String != "gemini-free")
     }
 
     @Test("an unknown scenario is invalid usage and names the known ones")
