@@ -142,8 +142,8 @@ public struct AlertChannelSpec: Sendable {
                 throw invalid("channel '\(name)': a PagerDuty routing key is letters and digits (32 characters); the value is not shown")
             }
         case .smtp:
-            guard let url = URL(string: target), let scheme = url.scheme?.lowercased(), scheme == "smtp", url.host != nil else {
-                throw invalid("channel '\(name)': the SMTP server must be an smtp:// URL (smtp://user:password@host:587); the value is not shown")
+            guard let url = URL(string: target), let scheme = url.scheme?.lowercased(), scheme == "smtp" || scheme == "smtps", url.host != nil else {
+                throw invalid("channel '\(name)': the SMTP server must be an smtp:// URL (smtp://user:password@host:587, STARTTLS) or an smtps:// URL (smtps://user:password@host:465, TLS from the first byte); the value is not shown")
             }
             guard !options.to.isEmpty else { throw invalid("channel '\(name)': an SMTP channel needs --to ADDRESS") }
             if let caFile = options.smtpCAFile, !FileManager.default.isReadableFile(atPath: caFile) {
@@ -176,7 +176,8 @@ public enum AlertChannelMask {
         case .smtp:
             guard let components = URLComponents(string: target), let host = components.host else { return "smtp://…" }
             let user = components.user.map { "\($0)@" } ?? ""
-            return "smtp://\(user)\(host)" + (components.port.map { ":\($0)" } ?? "")
+            let scheme = components.scheme?.lowercased() == "smtps" ? "smtps" : "smtp"
+            return "\(scheme)://\(user)\(host)" + (components.port.map { ":\($0)" } ?? "")
         case .webhook, .slack, .discord, .teams:
             guard let components = URLComponents(string: target), let host = components.host else { return "…" }
             let tail = target.count > 12 ? String(target.suffix(4)) : ""

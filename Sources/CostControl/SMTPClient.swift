@@ -12,7 +12,9 @@ import Darwin
 /// the certificate verified against the system's trust store or `caFile` and matched to the host)
 /// before AUTH or any mail is sent; a server that does not offer STARTTLS is refused with a clear
 /// error. `insecure` (`--smtp-insecure`) allows a plain-text session instead, for a relay on the
-/// same machine or a trusted network. Credentials are sent only in a session the user allowed.
+/// same machine or a trusted network. An `smtps://` URL is implicit TLS (RFC 8314, port 465 by
+/// default): the TLS handshake comes first, before the server's greeting, and `insecure` does not
+/// apply. Credentials are sent only in a session the user allowed.
 ///
 /// The blocking socket work runs on a thread of its own, with send and receive time limits.
 struct SMTPClient {
@@ -21,16 +23,21 @@ struct SMTPClient {
     var user: String?
     var password: String?
     var insecure: Bool
+    /// `smtps://`: TLS from the first byte (implicit TLS), not upgraded with STARTTLS.
+    var implicitTLS: Bool
     var caFile: String?
     var timeLimit: Duration
 
-    /// From an `smtp://[user[:password]@]host[:port]` URL (port 25 by default).
+    /// From an `smtp://[user[:password]@]host[:port]` URL (port 25 by default) or an
+    /// `smtps://…` URL (port 465 by default).
     init(url: String, insecure: Bool, caFile: String? = nil, timeLimit: Duration) throws {
-        guard let components = URLComponents(string: url), components.scheme?.lowercased() == "smtp", let host = components.host, !host.isEmpty else {
-            throw ControlError(code: .invalidInput, message: "the SMTP server is not an smtp:// URL (the value is not shown: it may hold a password)")
+        let scheme = URLComponents(string: url)?.scheme?.lowercased()
+        guard let components = URLComponents(string: url), scheme == "smtp" || scheme == "smtps", let host = components.host, !host.isEmpty else {
+            throw ControlError(code: .invalidInput, message: "the SMTP server is not an smtp:// or smtps:// URL (the value is not shown: it may hold a password)")
         }
         self.host = host
-        self.port = components.port ?? 25
+        self.implicitTLS = scheme == "smtps"
+        self.port = components.port ?? (implicitTLS ? 465 : 25)
         self.user = components.user?.removingPercentEncoding ?? components.user
         self.password = components.password?.removingPercentEncoding ?? components.password
         self.insecure = insecure
@@ -68,9 +75,10 @@ struct SMTPClient {
     private func sendBlocking(from: String, to recipients: [String], subject: String, body: String, headers: [(String, String)]) throws -> String {
         let connection = try Connection(host: host, port: port, timeLimit: timeLimit, failure: failure)
         defer { connection.close() }
+        if implicitTLS { try connection.startTLS(host: host, caFile: caFile) }
         try connection.expect([220], after: "connect")
         var extensions = try connection.command("EHLO \(Self.localName())", expect: [250]).lines.dropFirst().map { $0.uppercased() }
-        if !insecure {
+        if !insecure && !implicitTLS {
             guard extensions.contains(where: { $0.hasPrefix("STARTTLS") }) else {
                 throw failure("the server does not offer STARTTLS, so the session would be plain text; add the channel with --smtp-insecure to allow that (a relay on this machine or a trusted network only)")
             }

@@ -39,7 +39,7 @@ struct AlertsChannelAddCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A PagerDuty Events API v2 routing key, or '-'.", valueName: "routing-key"))
     var pagerduty: String?
 
-    @Option(help: ArgumentHelp("An SMTP server, smtp://[user:password@]host[:port], or '-'.", valueName: "url"))
+    @Option(help: ArgumentHelp("An SMTP server, smtp://[user:password@]host[:port] (STARTTLS) or smtps://… (implicit TLS, port 465), or '-'.", valueName: "url"))
     var smtp: String?
 
     @Option(help: ArgumentHelp("An executable that reads the alert as JSON on stdin.", valueName: "path"))

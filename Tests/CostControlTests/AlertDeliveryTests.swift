@@ -260,6 +260,31 @@ struct AlertDeliveryTests {
         #expect(failure.contains("TLS handshake failed") && failure.contains("certificate"))
     }
 
+    @Test(
+        "SMTP over implicit TLS (smtps://): TLS before the greeting, the certificate verified, AUTH inside; masked as smtps://",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "the test's certificate is made by /usr/bin/openssl (.ci/run installs it)"))
+    func smtpImplicitTLS() async throws {
+        let bench = try Bench()
+        defer { bench.remove() }
+        let certificate = try #require(try LocalSMTPSink.makeCertificate(in: bench.directory), "needs /usr/bin/openssl")
+        let sink = try LocalSMTPSink(certificate: certificate, implicitTLS: true)
+        defer { sink.stop() }
+        try await bench.center.addChannel(AlertChannelSpec(
+            name: "smtps", kind: .smtp, secret: AlertChannelSecret(target: "smtps://alerts:tlspass@localhost:\(sink.port)"),
+            options: AlertChannelOptions(to: ["ops@example.com"], smtpCAFile: certificate.certificate)))
+        try await bench.center.addChannel(AlertChannelSpec(
+            name: "smtps-untrusted", kind: .smtp, secret: AlertChannelSecret(target: "smtps://alerts:tlspass@localhost:\(sink.port)"),
+            options: AlertChannelOptions(to: ["ops@example.com"])))
+        #expect(try await bench.center.channels().first { $0.name == "smtps" }?.target == "smtps://alerts@localhost:\(sink.port)")
+        try await bench.center.raise(bench.alert("tls/implicit"))
+        let report = try await bench.center.deliver()
+        #expect(report.delivered == 1 && report.failed == 1)
+        let message = try #require(sink.received.first)
+        #expect(sink.received.count == 1 && message.overTLS && message.authentication == "\u{0}alerts\u{0}tlspass")
+        let failure = try #require(try await bench.center.history().first { $0.channel == "smtps-untrusted" }?.detail)
+        #expect(failure.contains("TLS handshake failed") && failure.contains("certificate") && !failure.contains("tlspass"))
+    }
+
     @Test("rules: kinds and severity route, cool-down holds repeats, quiet hours defer non-critical alerts")
     func rules() async throws {
         let bench = try Bench()

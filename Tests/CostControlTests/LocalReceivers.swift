@@ -221,7 +221,9 @@ final class LocalSMTPSink: Sendable {
     private let storage: Locked<[Message]>
     private let listener: LocalListener
 
-    init(advertiseStartTLS: Bool = false, certificate: (certificate: String, key: String)? = nil) throws {
+    /// `implicitTLS`: the TLS handshake first, before the greeting (an `smtps://` server, port 465
+    /// style); needs `certificate`.
+    init(advertiseStartTLS: Bool = false, certificate: (certificate: String, key: String)? = nil, implicitTLS: Bool = false) throws {
         let messages = Locked<[Message]>([])
         storage = messages
         let offersTLS = advertiseStartTLS || certificate != nil
@@ -230,6 +232,9 @@ final class LocalSMTPSink: Sendable {
         listener = try LocalListener { fd in
             let connection = SinkConnection(fd: fd)
             var current = Message(from: "", recipients: [], data: "", authentication: nil)
+            if implicitTLS {
+                guard let certificatePath, let keyPath, connection.startTLS(certificate: certificatePath, key: keyPath) else { return }
+            }
             connection.write("220 sink ESMTP ready\r\n")
             while let line = connection.readLine() {
                 let upper = line.uppercased()
