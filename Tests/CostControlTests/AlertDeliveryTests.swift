@@ -236,20 +236,22 @@ struct AlertDeliveryTests {
     }
 
     @Test(
-        "SMTP with STARTTLS: the certificate is verified (a CA file trusts it, the system store does not); AUTH only over TLS",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "the test's certificate is made by /usr/bin/openssl (.ci/run installs it)"))
-    func smtpStartTLS() async throws {
+        "SMTP over TLS, STARTTLS (smtp://) or implicit (smtps://, TLS before the greeting): the certificate is verified (a CA file trusts it, the system store does not); AUTH only over TLS; the target masked",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "the test's certificate is made by /usr/bin/openssl (.ci/run installs it)"),
+        arguments: ["smtp", "smtps"])
+    func smtpTLS(scheme: String) async throws {
         let bench = try Bench()
         defer { bench.remove() }
         let certificate = try #require(try LocalSMTPSink.makeCertificate(in: bench.directory), "needs /usr/bin/openssl")
-        let sink = try LocalSMTPSink(certificate: certificate)
+        let sink = try LocalSMTPSink(certificate: certificate, implicitTLS: scheme == "smtps")
         defer { sink.stop() }
         try await bench.center.addChannel(AlertChannelSpec(
-            name: "trusted", kind: .smtp, secret: AlertChannelSecret(target: "smtp://alerts:tlspass@localhost:\(sink.port)"),
+            name: "trusted", kind: .smtp, secret: AlertChannelSecret(target: "\(scheme)://alerts:tlspass@localhost:\(sink.port)"),
             options: AlertChannelOptions(to: ["ops@example.com"], smtpCAFile: certificate.certificate)))
         try await bench.center.addChannel(AlertChannelSpec(
-            name: "untrusted", kind: .smtp, secret: AlertChannelSecret(target: "smtp://alerts:tlspass@localhost:\(sink.port)"),
+            name: "untrusted", kind: .smtp, secret: AlertChannelSecret(target: "\(scheme)://alerts:tlspass@localhost:\(sink.port)"),
             options: AlertChannelOptions(to: ["ops@example.com"])))
+        #expect(try await bench.center.channels().first { $0.name == "trusted" }?.target == "\(scheme)://alerts@localhost:\(sink.port)")
         try await bench.center.raise(bench.alert("tls/1"))
         let report = try await bench.center.deliver()
         #expect(report.delivered == 1 && report.failed == 1)
@@ -257,31 +259,6 @@ struct AlertDeliveryTests {
         #expect(sink.received.count == 1 && message.overTLS && message.authentication == "\u{0}alerts\u{0}tlspass")
         #expect(message.body.contains("spend is 4x the usual"))
         let failure = try #require(try await bench.center.history().first { $0.channel == "untrusted" }?.detail)
-        #expect(failure.contains("TLS handshake failed") && failure.contains("certificate"))
-    }
-
-    @Test(
-        "SMTP over implicit TLS (smtps://): TLS before the greeting, the certificate verified, AUTH inside; masked as smtps://",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl"), "the test's certificate is made by /usr/bin/openssl (.ci/run installs it)"))
-    func smtpImplicitTLS() async throws {
-        let bench = try Bench()
-        defer { bench.remove() }
-        let certificate = try #require(try LocalSMTPSink.makeCertificate(in: bench.directory), "needs /usr/bin/openssl")
-        let sink = try LocalSMTPSink(certificate: certificate, implicitTLS: true)
-        defer { sink.stop() }
-        try await bench.center.addChannel(AlertChannelSpec(
-            name: "smtps", kind: .smtp, secret: AlertChannelSecret(target: "smtps://alerts:tlspass@localhost:\(sink.port)"),
-            options: AlertChannelOptions(to: ["ops@example.com"], smtpCAFile: certificate.certificate)))
-        try await bench.center.addChannel(AlertChannelSpec(
-            name: "smtps-untrusted", kind: .smtp, secret: AlertChannelSecret(target: "smtps://alerts:tlspass@localhost:\(sink.port)"),
-            options: AlertChannelOptions(to: ["ops@example.com"])))
-        #expect(try await bench.center.channels().first { $0.name == "smtps" }?.target == "smtps://alerts@localhost:\(sink.port)")
-        try await bench.center.raise(bench.alert("tls/implicit"))
-        let report = try await bench.center.deliver()
-        #expect(report.delivered == 1 && report.failed == 1)
-        let message = try #require(sink.received.first)
-        #expect(sink.received.count == 1 && message.overTLS && message.authentication == "\u{0}alerts\u{0}tlspass")
-        let failure = try #require(try await bench.center.history().first { $0.channel == "smtps-untrusted" }?.detail)
         #expect(failure.contains("TLS handshake failed") && failure.contains("certificate") && !failure.contains("tlspass"))
     }
 
