@@ -197,6 +197,51 @@ struct OperationsReportTests {
         #expect(html.contains("<details><summary>Data table: daily cost by provider</summary><table>"))
     }
 
+    @Test("a spike day is reported as an anomaly, and the month's path ends at the month forecast")
+    func anomalyAndForecastPath() async throws {
+        let utc = TimeZone(identifier: "UTC") ?? .gmt
+        var events: [UsageEvent] = []
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = utc
+        let march11 = Self.date("2026-03-11T00:00:00Z")
+        // 8 weeks of 6 requests a day at $1.00–$1.30 each, then $20 each on March 11
+        for daysBefore in 0...56 {
+            let day = try #require(calendar.date(byAdding: .day, value: -daysBefore, to: march11))
+            for i in 0..<6 {
+                let cents = daysBefore == 0 ? 2_000 : 100 + (daysBefore * 7 + i * 3) % 31
+                events.append(
+                    UsageEvent(
+                        id: "d\(daysBefore)-\(i)", timestamp: day.addingTimeInterval(Double(9 + i) * 3600), provider: "openai",
+                        model: "gpt-4o", usage: Usage(inputTokens: 1_000, outputTokens: 100),
+                        cost: EventCost(total: Money(units: Int128(cents) * Money.unitsPerDollar / 100)),
+                        dimensions: UsageDimensions(team: "search", operation: "answer")))
+            }
+        }
+        let now = Self.date("2026-03-12T08:00:00Z")
+        try await Self.withStores(events) { ledger, budgets, recommendations in
+            let r = try await OperationsReport.build(
+                ledger: ledger, budgets: budgets, recommendations: recommendations, kind: .daily, timeZone: utc, at: now)
+            #expect(r.period.start == march11)
+            let spike = try #require(r.anomalies.first { $0.scope == .all && $0.kind == .cost })
+            #expect(spike.start == march11 && spike.direction == "spike" && spike.cost == Money("120"))
+            #expect(r.timeline.anomalies.contains(spike))
+            #expect(r.change.cost > Money("100") ?? .zero)
+
+            let path = r.forecastPath
+            #expect(path.count == 31 && path.first?.day == Self.date("2026-03-01T00:00:00Z"))
+            // spent through the 11th: every day's six requests, the spike included
+            let spentThrough11 = r.monthForecast.map { $0.spent }
+            #expect(path[10].actual == spentThrough11 && path[11].actual == spentThrough11)  // nothing recorded on the 12th
+            #expect(path[10].expected == nil && path[11].expected != nil && path[30].actual == nil)
+            for point in path where point.expected != nil {
+                #expect((point.lower ?? .zero) <= (point.expected ?? .zero) && (point.expected ?? .zero) <= (point.upper ?? .zero))
+            }
+            let f = try #require(r.monthForecast)
+            #expect(path[30].expected == f.projected && path[30].lower == f.lower && path[30].upper == f.upper)
+            #expect(try r.render(.text).contains("cost spike"))
+        }
+    }
+
     @Test("an empty ledger still renders every form")
     func empty() async throws {
         try await Self.withStores([]) { ledger, budgets, recommendations in
