@@ -57,6 +57,9 @@ extension OperationsReport {
             desc: "Stacked areas of each day's cost for \(timeline.providers.joined(separator: ", ")); \(timeline.anomalies.count) anomal\(timeline.anomalies.count == 1 ? "y" : "ies") marked with a red circle. The table below lists the values.",
             days: days, names: timeline.providers, series: series, markers: markers)
         body += legend(timeline.providers) + (markers.isEmpty ? "" : "<p class=\"muted\"><span class=\"dot\" aria-hidden=\"true\">!</span> marks a day with an anomaly (hover for details).</p>")
+        if let last = timeline.days.last, generatedAt < timeline.window.end {
+            body += "<p class=\"muted\">\(HTMLText.escape(local.label(.day, last.day))) is not over: its cost is up to \(HTMLText.escape(LocalTime.iso8601(generatedAt, in: timeZone))).</p>"
+        }
         body += ReportTable(
             columns: [.init(title: "DAY")] + timeline.providers.map { .init(title: $0, rightAligned: true) } + [.init(title: "TOTAL", rightAligned: true), .init(title: "ANOMALIES")],
             rows: timeline.days.map { d in
