@@ -94,7 +94,19 @@ package final class CommandRun: Sendable {
             run.update { $0.termination = termination }
         }
         do {
-            try process.run()
+            // A script written an instant ago can still be busy (ETXTBSY: another thread of this
+            // process forked while the file was open for writing, and the child has not exec'd
+            // yet): an executable file that fails to start is tried again, briefly.
+            var attempt = 0
+            while true {
+                do {
+                    try process.run()
+                    break
+                } catch where attempt < 4 && FileManager.default.isExecutableFile(atPath: executable) {
+                    attempt += 1
+                    try? await Task.sleep(for: .milliseconds(50 * attempt))
+                }
+            }
         } catch {
             throw RotationError(
                 code: .provisionerUnavailable,

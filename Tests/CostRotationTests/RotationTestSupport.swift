@@ -103,7 +103,14 @@ final class ScriptDirectory: Sendable {
     /// Writes `body` after a `#!/bin/sh` line as `name`, executable; returns its path.
     func script(_ name: String, _ body: String) throws -> String {
         let file = "\(path)/\(name)"
-        try Data("#!/bin/sh\n\(body)\n".utf8).write(to: URL(fileURLWithPath: file))
+        // O_CLOEXEC: a process another test spawns meanwhile must not inherit the write end (which
+        // would make running the script fail with ETXTBSY)
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        let bytes = Array("#!/bin/sh\n\(body)\n".utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        guard written == bytes.count else { throw CocoaError(.fileWriteUnknown) }
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file)
         return file
     }
