@@ -178,7 +178,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CostControlTests",
-            dependencies: ["CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite", "CCostTLS"],
+            dependencies: [
+                "CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite", "CCostTLS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
