@@ -33,6 +33,8 @@ public enum AlertKind: String, Sendable, Hashable, CaseIterable, Codable, Custom
     /// A scheduled report (the daemon's `report` and `weekly-summary` jobs): its text, Markdown and
     /// JSON travel in ``Alert/data`` (``Alert/reportTextKey`` and the two beside it).
     case report
+    /// An action the user opted into (`costctl recommend auto --enable …`) was carried out, or failed.
+    case autoAction = "auto-action"
 
     public var description: String { rawValue }
 }

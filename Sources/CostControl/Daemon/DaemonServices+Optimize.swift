@@ -24,6 +24,7 @@ extension DaemonServices {
             details["recommendations"] = String(run.recommendations.count)
             notes += run.notes.filter { !$0.hasPrefix("plan fit skipped") }
         }
+        details["auto_actions"] = String(try await autoActions(context))
         details["forecast_alerts"] = String(try await forecastAlerts(context, budgets: budgetList))
         details["anomaly_alerts"] = String(try await anomalyAlerts(context))
         details["cache_alerts"] = String(try await cacheHitRateAlerts(context))
@@ -31,6 +32,22 @@ extension DaemonServices {
             context.logger.notice("some recommenders did not run", metadata: ["notes": .string(notes.joined(separator: "; "))])
         }
         return details
+    }
+
+    /// Carries out the recommendations whose action kinds the user opted into (at confidence ≥
+    /// 0.95, ``RecommendationAutopilot``: audited in the recommendation's history) and raises an
+    /// `auto-action` alert for each step (key `auto-action/<recommendation>/<ms>/<n>`).
+    func autoActions(_ context: DaemonJobContext) async throws -> Int {
+        let clock = self.clock
+        let notices = try await RecommendationAutopilot(store: recommendations, now: { clock.now }).run()
+        for (index, notice) in notices.enumerated() {
+            try await alerts.raise(Alert(
+                key: "auto-action/\(notice.recommendationID)/\(Alert.milliseconds(notice.at))/\(index)", kind: .autoAction,
+                severity: notice.succeeded ? .info : .warning, at: notice.at, scope: "recommendation=\(notice.recommendationID)",
+                title: notice.succeeded ? "costctl acted on recommendation \(notice.recommendationID)" : "an automatic action failed",
+                message: notice.message, data: ["recommendation": notice.recommendationID, "succeeded": String(notice.succeeded)]))
+        }
+        return notices.count
     }
 
     /// `budget-forecast` (key `budget-forecast/<budget>/<month start ms>`) for each monthly money
