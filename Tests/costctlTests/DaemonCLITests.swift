@@ -67,6 +67,15 @@ struct DaemonCLITests {
 
     static let masterKey = Data((0..<32).map { UInt8($0 &* 7 &+ 3) }).base64EncodedString()
 
+    @Test("daemon --help lists the jobs and the options")
+    func help() throws {
+        let r = try CLI().run(["daemon", "--help"])
+        #expect(r.status == 0)
+        for word in ["--config", "--foreground", "--once", "--log-level", "quota-check", "weekly-summary", "alerts-deliver", "SIGTERM"] {
+            #expect(r.stdout.contains(word), "\(word)")
+        }
+    }
+
     @Test("--once runs one job: exit 0 with its result as JSON and JSON log lines on standard error")
     func onceSucceeds() throws {
         let cli = try CLI()
