@@ -64,20 +64,29 @@ struct DaemonCommand: AsyncParsableCommand {
         for note in notes { logger.warning("\(note)") }
         let scheduler = services.scheduler(store: jobStore, logger: logger)
         if let once {
-            try await runOnce(scheduler, job: once)
+            try await runOnce(scheduler, job: once, logger: logger)
             return
         }
         let task = Task { try await scheduler.run() }
-        let signals = DaemonSignals(signals: [SIGTERM, SIGINT]) { signal in
-            logger.notice("signal received: stopping", metadata: ["signal": .string(signal == SIGTERM ? "SIGTERM" : "SIGINT")])
-            task.cancel()
-        }
+        let signals = Self.stop(task, logger: logger)
         _ = try await task.value
         signals.cancel()
     }
 
-    private func runOnce(_ scheduler: DaemonScheduler, job: DaemonJobName) async throws {
-        let result = try await scheduler.runOnce(job.rawValue)
+    /// Cancels `task` on SIGTERM or SIGINT.
+    private static func stop<T>(_ task: Task<T, any Error>, logger: Logger) -> DaemonSignals {
+        DaemonSignals(signals: [SIGTERM, SIGINT]) { signal in
+            logger.notice("signal received: stopping", metadata: ["signal": .string(signal == SIGTERM ? "SIGTERM" : "SIGINT")])
+            task.cancel()
+        }
+    }
+
+    /// Runs one job; a signal abandons it (its lease given back) and exits 0 like the daemon.
+    private func runOnce(_ scheduler: DaemonScheduler, job: DaemonJobName, logger: Logger) async throws {
+        let task = Task { try await scheduler.runOnce(job.rawValue) }
+        let signals = Self.stop(task, logger: logger)
+        let result = try await task.value
+        signals.cancel()
         if global.json {
             try Output.json(result, snakeCase: true, isoDates: true)
         } else {
@@ -87,10 +96,11 @@ struct DaemonCommand: AsyncParsableCommand {
             case .succeeded: Output.line("\(job) succeeded in \(seconds ?? "-")" + (details.isEmpty ? "" : ": \(details)"))
             case .failed: Output.line("\(job) failed: \(result.error ?? "unknown error")")
             case .leased: Output.line("\(job) did not run: another daemon is running it (\(result.details["holder"] ?? "unknown"))")
-            case .alreadyDone, .abandoned: Output.line("\(job) did not run (\(result.outcome.rawValue))")
+            case .abandoned: Output.line("\(job) was stopped by a signal before it finished; nothing was recorded")
+            case .alreadyDone: Output.line("\(job) did not run (\(result.outcome.rawValue))")
             }
         }
-        if result.outcome != .succeeded { throw ExitCode(1) }
+        if result.outcome != .succeeded && result.outcome != .abandoned { throw ExitCode(1) }
     }
 }
 
