@@ -30,8 +30,8 @@ struct DaemonAcceptanceTests {
     }
 
     @Test("a simulated week: 168 quota checks, 7 daily reports, one alert per budget level, one provisioning, nothing delivered twice",
-          .timeLimit(.minutes(5)))
-    func week() async throws {
+          .timeLimit(.minutes(5)), arguments: [false, true])
+    func week(restartMidWeek: Bool) async throws {
         let (directory, database) = try Support.temporaryDatabase()
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try LocalHTTPServer(statuses: [503])  // the first delivery fails and is retried
@@ -93,7 +93,14 @@ struct DaemonAcceptanceTests {
             ledger: ledger, alertHistory: ledger, budgets: budgets, keys: keys, provisioners: keys, sealer: vault, alerts: center,
             recommendations: try SQLiteRecommendationStore(path: database, now: now), catalog: catalog, plans: try PlanCatalog.bundled(),
             reporter: .usageTables(ledger: ledger), configuration: configuration, clock: clock)
-        let results = try await services.scheduler(store: try SQLiteDaemonJobStore(path: database), owner: "acceptance", logger: Support.quietLogger)
+        var results: [DaemonRunResult] = []
+        if restartMidWeek {
+            // stopped on Thursday afternoon, a new process (new connections, new owner) goes on
+            let middle = start.addingTimeInterval(3 * 86_400 + 15.5 * 3600)
+            results += try await services.scheduler(store: try SQLiteDaemonJobStore(path: database), owner: "first", logger: Support.quietLogger)
+                .run(until: middle)
+        }
+        results += try await services.scheduler(store: try SQLiteDaemonJobStore(path: database), owner: "acceptance", logger: Support.quietLogger)
             .run(until: end)
 
         // hourly checks ran 168 times, every job succeeded
