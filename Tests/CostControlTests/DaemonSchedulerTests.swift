@@ -107,6 +107,16 @@ struct DaemonSchedulerTests {
         #expect(log.slots("hourly") == Support.slots(.every(.seconds(3600)), from: Support.monday, to: end))
     }
 
+    @Test("a long run keeps only the latest results")
+    func boundedResults() async throws {
+        let log = SlotLog()
+        let clock = SimulatedDaemonClock(Support.monday)
+        let results = try await Support.scheduler(Support.countingJobs(log), store: MemoryDaemonJobStore(), clock: clock, owner: "A")
+            .run(until: Support.monday.addingTimeInterval(86_400), keeping: 10)
+        #expect(log.count("quarter") == 96 && results.count == 10)
+        #expect(results.last?.job == "quarter" && results.last?.slot == Support.monday.addingTimeInterval(86_400 - 900))
+    }
+
     @Test("stopped mid-week and started again on the same database: no slot repeated, none skipped")
     func restart() async throws {
         let (directory, database) = try Support.temporaryDatabase()

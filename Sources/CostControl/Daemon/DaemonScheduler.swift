@@ -113,12 +113,13 @@ public struct DaemonScheduler: Sendable {
     }
 
     /// Runs passes until the task is cancelled, or until the next wake-up would be at or after `end`
-    /// (tests with a simulated clock). Returns the results of every run attempted (succeeded,
-    /// failed, abandoned; skipped slots are not listed).
+    /// (tests with a simulated clock). Returns the results of the runs attempted (succeeded,
+    /// failed, abandoned; skipped slots are not listed): the latest `keeping` of them, so a daemon
+    /// that runs for months holds a bounded list.
     ///
     /// - throws: the store's errors when it cannot even read the jobs' records at start-up.
     @discardableResult
-    public func run(until end: Date? = nil) async throws -> [DaemonRunResult] {
+    public func run(until end: Date? = nil, keeping limit: Int = 10_000) async throws -> [DaemonRunResult] {
         var records: [String: DaemonJobRecord] = [:]
         for record in try await store.prepare(jobs: jobs.map(\.name), at: clock.now) { records[record.job] = record }
         logger.info(
@@ -141,7 +142,10 @@ public struct DaemonScheduler: Sendable {
                 case .leased, .abandoned:
                     break
                 }
-                if result.outcome != .alreadyDone && result.outcome != .leased { results.append(result) }
+                if result.outcome != .alreadyDone && result.outcome != .leased {
+                    if results.count >= max(1, limit) { results.removeFirst(results.count - max(1, limit) + 1) }
+                    results.append(result)
+                }
             }
             if Task.isCancelled { break }
             guard let next = jobs.map({ $0.schedule.nextSlot(after: now, in: timeZone) }).min() else { break }
