@@ -31,6 +31,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -105,7 +106,9 @@ let package = Package(
         // MARK: - Wiring, CLI
         .target(
             name: "CostControl",
-            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CostOptimizer", "CCostSQLite", "CCostCrypto", "CCostTLS"],
+            dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CostOptimizer", "CCostSQLite", "CCostCrypto", "CCostTLS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -113,6 +116,7 @@ let package = Package(
             dependencies: [
                 "CostControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -175,7 +179,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CostControlTests",
-            dependencies: ["CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite", "CCostTLS"],
+            dependencies: [
+                "CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite", "CCostTLS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -30,6 +30,11 @@ public enum AlertKind: String, Sendable, Hashable, CaseIterable, Codable, Custom
     case daemonJobFailed = "daemon-job-failed"
     /// Raised by hand (`costctl alerts raise`, `costctl alerts channel test`).
     case manual
+    /// A scheduled report (the daemon's `report` and `weekly-summary` jobs): its text, Markdown and
+    /// JSON travel in ``Alert/data`` (``Alert/reportTextKey`` and the two beside it).
+    case report
+    /// An action the user opted into (`costctl recommend auto --enable …`) was carried out, or failed.
+    case autoAction = "auto-action"
 
     public var description: String { rawValue }
 }
@@ -83,6 +88,12 @@ public struct Alert: Sendable, Hashable, Codable, Identifiable {
     public var hasValidKey: Bool {
         !key.isEmpty && key.count <= 255 && !key.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
+
+    /// The ``data`` entries of a ``AlertKind/report`` alert: the report as plain text (email), as
+    /// Markdown (Slack, Discord, Teams) and as JSON (the generic webhook, the command hook).
+    public static let reportTextKey = "report_text"
+    public static let reportMarkdownKey = "report_markdown"
+    public static let reportJSONKey = "report_json"
 
     /// Milliseconds since 1970, the form instants take in keys.
     package static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }

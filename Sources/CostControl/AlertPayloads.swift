@@ -18,7 +18,8 @@ public import Foundation
 public enum AlertPayloads {
     /// The alert as the generic webhook and the command hook get it (sorted keys, ISO 8601 time).
     public static func genericJSON(_ alert: Alert) -> Data {
-        encode([
+        if alert.kind == .report { return reportJSON(alert) }
+        return encode([
             "key": alert.key, "kind": alert.kind.rawValue, "severity": alert.severity.rawValue, "at": timestamp(alert.at),
             "scope": alert.scope, "title": alert.title, "message": alert.message, "data": alert.data, "source": "costctl",
         ])
@@ -26,6 +27,7 @@ public enum AlertPayloads {
 
     /// A Slack incoming-webhook message.
     public static func slack(_ alert: Alert) -> Data {
+        if alert.kind == .report { return reportSlack(alert) }
         let headline = "\(emoji(alert.severity)) [\(alert.severity.rawValue.uppercased())] \(alert.title)"
         return encode([
             "text": "\(headline): \(alert.message)",
@@ -41,6 +43,7 @@ public enum AlertPayloads {
 
     /// A Discord webhook message with one embed (colour by severity).
     public static func discord(_ alert: Alert) -> Data {
+        if alert.kind == .report { return reportDiscord(alert) }
         let color: Int = switch alert.severity {
         case .info: 0x3498DB
         case .warning: 0xF1C40F
@@ -65,6 +68,7 @@ public enum AlertPayloads {
 
     /// A Microsoft Teams message carrying an Adaptive Card.
     public static func teams(_ alert: Alert) -> Data {
+        if alert.kind == .report { return reportTeams(alert) }
         let color = switch alert.severity {
         case .info: "Accent"
         case .warning: "Warning"
@@ -101,6 +105,7 @@ public enum AlertPayloads {
 
     /// An email's subject and plain-text body.
     public static func email(_ alert: Alert) -> (subject: String, body: String) {
+        if alert.kind == .report { return reportEmail(alert) }
         let subject = "[costctl \(alert.severity.rawValue)] \(alert.title)"
         var lines = [alert.message, "", "Kind:     \(alert.kind)", "Severity: \(alert.severity)", "Scope:    \(alert.scope)",
                      "When:     \(timestamp(alert.at))", "Key:      \(alert.key)"]
@@ -118,7 +123,7 @@ public enum AlertPayloads {
         return formatter.string(from: date)
     }
 
-    private static func encode(_ object: [String: Any]) -> Data {
+    static func encode(_ object: [String: Any]) -> Data {
         // every value above is a string, number, bool, null, array or dictionary: serialization cannot fail
         (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
     }
@@ -132,11 +137,11 @@ public enum AlertPayloads {
     }
 
     /// Slack's three control characters in mrkdwn text.
-    private static func escapeSlack(_ text: String) -> String {
+    static func escapeSlack(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
 
 extension String {
-    fileprivate func prefixed(_ count: Int) -> String { self.count <= count ? self : String(prefix(count - 1)) + "…" }
+    func prefixed(_ count: Int) -> String { self.count <= count ? self : String(prefix(count - 1)) + "…" }
 }

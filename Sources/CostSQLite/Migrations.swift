@@ -112,11 +112,14 @@ struct Migrator {
         // Recommendations with their lifecycle and history, auto-execution settings and model routes
         // (SQLiteRecommendationStore).
         Migration(name: "0009-recommendations", sql: SQLiteRecommendationStore.schemaSQL),
-    ] + alerts
+    ] + alerts + daemon
 
     /// Alerts, their outbox and delivery attempts, channels and rules (SQLiteAlertStore); kept apart
     /// so migrations added beside it merge as one line.
     static let alerts: [Migration] = [Migration(name: "0010-alerts", sql: SQLiteAlertStore.schemaSQL)]
+
+    /// The daemon's jobs: last runs and leases (SQLiteDaemonJobStore).
+    static let daemon: [Migration] = [Migration(name: "0011-daemon-jobs", sql: SQLiteDaemonJobStore.schemaSQL)]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
     /// `UsageDimension.rolledUp`), backfilled from the daily series rollup.

@@ -19,6 +19,7 @@ struct Costctl: AsyncParsableCommand {
             PricingCommand.self, BudgetCommand.self, CheckCommand.self, KeysCommand.self, PlansCommand.self, RecommendCommand.self,
             ForecastCommand.self, AnomaliesCommand.self, AlertsCommand.self, DoctorCommand.self,
             ReportCommand.self,
+            DaemonCommand.self,
         ]
     )
 
