@@ -89,10 +89,12 @@ struct DaemonAcceptanceTests {
             $0.schedules[.alertsDeliver] = .every(.seconds(900))
             $0.keyQuotaThreshold = 0.75
         }
+        let recommendations = try SQLiteRecommendationStore(path: database, now: now)
         let services = DaemonServices(
             ledger: ledger, alertHistory: ledger, budgets: budgets, keys: keys, provisioners: keys, sealer: vault, alerts: center,
-            recommendations: try SQLiteRecommendationStore(path: database, now: now), catalog: catalog, plans: try PlanCatalog.bundled(),
-            reporter: .usageTables(ledger: ledger), configuration: configuration, clock: clock)
+            recommendations: recommendations, catalog: catalog, plans: try PlanCatalog.bundled(),
+            reporter: .operations(ledger: ledger, budgets: budgets, recommendations: recommendations, now: now),
+            configuration: configuration, clock: clock)
         var results: [DaemonRunResult] = []
         if restartMidWeek {
             // stopped on Thursday afternoon, a new process (new connections, new owner) goes on
@@ -122,8 +124,14 @@ struct DaemonAcceptanceTests {
         #expect(daily == (0..<7).map { "report:daily:" + DaemonReportRequest.localDate(start.addingTimeInterval(Double($0 - 1) * 86_400), in: utc) })
         let report = try #require(requests.first { $0.headers["x-costctl-idempotency-key"] == "report:daily:2026-11-18" })
         let body = try report.json()
-        #expect(body["kind"] as? String == "report" && (body["report"] as? [String: Any])?["daily"] != nil)
-        #expect((body["title"] as? String)?.contains("$8.40") == true)  // 24 requests of $0.35 on Wednesday
+        // the operations report of that day: 24 requests of $0.35 on Wednesday, the team's share, the budget
+        let operations = try #require(body["report"] as? [String: Any])
+        #expect(body["kind"] as? String == "report" && operations["kind"] as? String == "daily")
+        #expect((body["title"] as? String)?.contains("$8.40") == true)
+        let totals = try #require(operations["totals"] as? [String: Any])
+        #expect(totals["cost_usd"] as? String == "8.4" && totals["requests"] as? Int == 24, "\(totals)")
+        #expect((operations["top_teams"] as? [[String: Any]])?.first?["name"] as? String == "search")
+        #expect((operations["budgets"] as? [Any])?.isEmpty == false)
 
         // one budget alert per level, all eight levels crossed, each delivered once
         let stored = try await center.alerts(limit: 1000)

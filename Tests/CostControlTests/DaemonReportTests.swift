@@ -50,20 +50,25 @@ struct DaemonReportTests {
         #expect(teams.contains("AdaptiveCard") && teams.contains("line of the table"))
     }
 
-    @Test("the interim reporter renders the day's usage table from the ledger")
-    func usageTables() async throws {
+    @Test("the operations reporter renders the day's operations report from the ledger, in all three forms")
+    func operations() async throws {
         let ledger = MemoryUsageLedger(configuration: LedgerConfiguration(engine: CostEngine(catalog: try PriceCatalog.bundled())))
         let day = Support.monday.addingTimeInterval(-86_400)
         _ = try await ledger.record(UsageEvent(
-            id: "a", timestamp: day.addingTimeInterval(3600), provider: "openai", model: "gpt-4o", usage: Usage(inputTokens: 100_000, outputTokens: 10_000)))
+            id: "a", timestamp: day.addingTimeInterval(3600), provider: "openai", model: "gpt-4o", usage: Usage(inputTokens: 100_000, outputTokens: 10_000),
+            dimensions: UsageDimensions(team: "search")))
         _ = try await ledger.record(UsageEvent(
             id: "b", timestamp: Support.monday.addingTimeInterval(60), provider: "openai", model: "gpt-4o", usage: Usage(inputTokens: 1_000, outputTokens: 10)))
-        let request = DaemonReportRequest.previous(.daily, before: Support.monday.addingTimeInterval(8 * 3600), in: Support.utc)
-        let report = try await DaemonReporter.usageTables(ledger: ledger).make(request)
-        #expect(report.title == "costctl daily usage 2026-11-15: $0.35")
-        #expect(report.text.contains("2026-11-15") && report.text.contains("gpt-4o") && !report.text.contains("2026-11-16"))
-        #expect(report.markdown.hasPrefix("```\n") && report.markdown.contains(report.text))
+        let now = Support.monday.addingTimeInterval(8 * 3600)
+        let request = DaemonReportRequest.previous(.daily, before: now, in: Support.utc)
+        let report = try await DaemonReporter.operations(ledger: ledger, budgets: nil, recommendations: nil, now: { now }).make(request)
+        #expect(report.title == "Daily cost report 2026-11-15: $0.35", "\(report.title)")
+        // only the day asked for: Monday's request is not in it
+        #expect(report.text.contains("2026-11-15") && report.text.contains("gpt-4o") && report.text.contains("search"))
+        #expect(report.markdown.contains("gpt-4o") && report.markdown.contains("|"))
         let json = try #require(try JSONSerialization.jsonObject(with: report.json) as? [String: Any])
-        #expect((json["daily"] as? [[String: Any]])?.count == 1)
+        #expect(json["kind"] as? String == "daily" && json["label"] as? String == "2026-11-15")
+        #expect((json["totals"] as? [String: Any])?["requests"] as? Int == 1)
+        #expect((json["totals"] as? [String: Any])?["cost_usd"] as? String == "0.35")
     }
 }

@@ -1,4 +1,5 @@
 public import CostBudget
+public import CostOptimizer
 public import CostPricing
 public import Foundation
 
@@ -89,7 +90,7 @@ public struct DaemonReport: Sendable, Hashable {
 
 /// Makes the reports the `report` and `weekly-summary` jobs send. The daemon does not build
 /// report content itself: whoever starts it injects the reporter (the CLI passes
-/// ``usageTables(ledger:)`` for now).
+/// ``operations(ledger:budgets:recommendations:userHasher:now:)``).
 ///
 /// For example:
 /// ```swift
@@ -104,20 +105,27 @@ public struct DaemonReporter: Sendable {
         self.make = make
     }
 
-    /// **Interim** reporter: the ccusage-style usage table (`costctl daily --breakdown` /
-    /// `costctl weekly --breakdown`) of the period, per model, as text, the same text in a Markdown
-    /// code block, and its JSON. It stands in until the operations report (budgets, top spenders,
-    /// anomalies, recommendations) is wired in.
-    public static func usageTables(ledger: any UsageLedger) -> DaemonReporter {
+    /// The operations report (``OperationsReport``: totals and the change against the period
+    /// before, budget status, top models, teams and operations, cache hit rate, anomalies, open
+    /// recommendations, the month projection) of the request's day or week, rendered as text,
+    /// Markdown and JSON. Budgets and recommendations are read as they stand when the job runs.
+    ///
+    /// - parameters:
+    ///   - budgets, recommendations: the stores shown (`nil`: that section is left out).
+    ///   - now: the clock the budgets' projections and the month forecast are taken at.
+    public static func operations(
+        ledger: some UsageLedger, budgets: (any BudgetStore)?, recommendations: (any RecommendationStore)?,
+        userHasher: (any IdentifierHasher)? = nil, now: @escaping @Sendable () -> Date = { Date() }
+    ) -> DaemonReporter {
         DaemonReporter { request in
-            let reports = UsageReports(ledger: ledger, timeZone: request.timeZone)
-            let period: ReportPeriod = request.period == .daily ? .daily : .weekly
-            let report = try await reports.periods(period, matching: UsageFilter(since: request.start, until: request.end), startOfWeek: .monday)
-            let text = UsageReportsText.render(report, breakdown: true)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let title = "costctl \(request.period.rawValue) usage \(request.date): \(report.totals.cost.formatted(places: 2, currencySymbol: true))"
-            return DaemonReport(title: title, text: text, markdown: "```\n\(text)\n```", json: try encoder.encode(report))
+            let kind: OperationsReport.Kind = request.period == .daily ? .daily : .weekly
+            let report = try await OperationsReport.build(
+                ledger: ledger, budgets: budgets, recommendations: recommendations, kind: kind, date: request.start,
+                timeZone: request.timeZone, at: now(), userHasher: userHasher)
+            let title = "\(report.title) \(report.periodLabel): \(report.totals.cost.formatted(places: 2, currencySymbol: true))"
+            return DaemonReport(
+                title: title, text: try report.render(.text), markdown: try report.render(.markdown),
+                json: Data(try report.render(.json).utf8))
         }
     }
 }

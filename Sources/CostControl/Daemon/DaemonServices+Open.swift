@@ -13,7 +13,8 @@ extension DaemonServices {
     /// delivery to channels and provisioning cannot run, and `notes` says so.
     ///
     /// - parameters:
-    ///   - reporter: makes the reports; ``DaemonReporter/usageTables(ledger:)`` when `nil`.
+    ///   - reporter: makes the reports; ``DaemonReporter/operations(ledger:budgets:recommendations:userHasher:now:)``
+    ///     over the same database when `nil`.
     /// - throws: ``SQLiteError``, ``CryptoError`` (a master key that is set but unusable),
     ///   ``PricingError`` (the plan catalog).
     public static func open(
@@ -32,11 +33,15 @@ extension DaemonServices {
         }
         let now: @Sendable () -> Date = { clock.now }
         let keys = try SQLiteKeyStore(path: database, now: now)
+        let budgets = try SQLiteBudgetStore(path: database, now: now)
+        let recommendations = try SQLiteRecommendationStore(path: database, now: now)
         let services = DaemonServices(
-            ledger: ledger, alertHistory: ledger, budgets: try SQLiteBudgetStore(path: database, now: now), keys: keys, provisioners: keys,
+            ledger: ledger, alertHistory: ledger, budgets: budgets, keys: keys, provisioners: keys,
             sealer: sealer, alerts: AlertCenter(store: try SQLiteAlertStore(path: database), sealer: sealer, now: now),
-            recommendations: try SQLiteRecommendationStore(path: database, now: now), catalog: catalog, plans: try PlanCatalog.bundled(),
-            reporter: reporter ?? .usageTables(ledger: ledger), configuration: configuration, clock: clock)
+            recommendations: recommendations, catalog: catalog, plans: try PlanCatalog.bundled(),
+            reporter: reporter ?? .operations(
+                ledger: ledger, budgets: budgets, recommendations: recommendations, userHasher: ledger.configuration.userHasher, now: now),
+            configuration: configuration, clock: clock)
         return (services, try SQLiteDaemonJobStore(path: database), notes)
     }
 }

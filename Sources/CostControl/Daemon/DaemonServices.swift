@@ -13,7 +13,8 @@ public import Logging
 /// ```swift
 /// let services = DaemonServices(ledger: ledger, alertHistory: ledger, budgets: budgets, alerts: center,
 ///                               recommendations: recommendations, catalog: catalog, plans: try PlanCatalog.bundled(),
-///                               reporter: .usageTables(ledger: ledger), configuration: configuration, clock: SystemDaemonClock())
+///                               reporter: .operations(ledger: ledger, budgets: budgets, recommendations: recommendations),
+///                               configuration: configuration, clock: SystemDaemonClock())
 /// let scheduler = DaemonScheduler(jobs: services.jobs(), store: jobStore, clock: services.clock, …)
 /// ```
 public struct DaemonServices: Sendable {
