@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "CostSQLite", targets: ["CostSQLite"]),
         .library(name: "CostCrypto", targets: ["CostCrypto"]),
         .library(name: "CostControl", targets: ["CostControl"]),
+        .library(name: "CostMCP", targets: ["CostMCP"]),
         .executable(name: "costctl", targets: ["costctl"]),
         .executable(name: "price-batch", targets: ["PriceBatchExample"]),
         .executable(name: "meter-ladder", targets: ["MeterLadderExample"]),
@@ -31,6 +32,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -107,11 +109,18 @@ let package = Package(
             dependencies: ["CostPricing", "CostTokens", "CostSQLite", "CostCrypto", "CostBudget", "CostRotation", "CostOptimizer", "CCostSQLite", "CCostCrypto", "CCostTLS"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CostMCP",
+            dependencies: ["CostControl", .product(name: "MCP", package: "swift-sdk")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "costctl",
             dependencies: [
                 "CostControl",
+                "CostMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MCP", package: "swift-sdk"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -175,6 +184,11 @@ let package = Package(
         .testTarget(
             name: "CostControlTests",
             dependencies: ["CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite", "CCostTLS"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CostMCPTests",
+            dependencies: ["CostMCP", "CostControl", .product(name: "MCP", package: "swift-sdk")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
