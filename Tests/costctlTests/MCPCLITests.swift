@@ -11,10 +11,7 @@ struct MCPCLITests {
         let process = Process()
         process.executableURL = CLI.binary
         process.arguments = ["mcp", "--db", db]
-        var environment = ProcessInfo.processInfo.environment
-        environment["HOME"] = cli.home.path
-        environment["XDG_DATA_HOME"] = cli.home.appendingPathComponent("data").path
-        process.environment = environment
+        process.environment = cli.environment()
         let input = Pipe()
         let output = Pipe()
         let errors = Pipe()
