@@ -17,6 +17,9 @@ public struct CostMCPServer: Sendable {
 
     public let tools: CostTools
 
+    /// The tool calls being answered (the SDK answers each request in a task of its own).
+    let inFlight = InFlightCalls()
+
     public init(configuration: CostMCPConfiguration) {
         tools = CostTools(configuration: configuration)
     }
@@ -32,8 +35,14 @@ public struct CostMCPServer: Sendable {
                 """,
             capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
         let tools = self.tools
+        let inFlight = self.inFlight
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools.tools) }
-        await server.withMethodHandler(CallTool.self) { params in await tools.call(params) }
+        await server.withMethodHandler(CallTool.self) { params in
+            await inFlight.enter()
+            let result = await tools.call(params)
+            await inFlight.leave()
+            return result
+        }
         await server.withMethodHandler(ListResources.self) { _ in ListResources.Result(resources: CostResources.all) }
         await server.withMethodHandler(ReadResource.self) { params in
             do {
@@ -61,5 +70,29 @@ public struct CostMCPServer: Sendable {
         let server = await makeServer()
         try await server.start(transport: transport)
         await server.waitUntilCompleted()
+        // the input ended: answer the calls still running before the process exits, so a client that
+        // writes its requests and closes its end still gets every answer (the SDK starts a task per
+        // request: a moment for the last ones to begin, the drain, a moment for the answers to go out)
+        try? await Task.sleep(for: .milliseconds(50))
+        await inFlight.drain(within: .seconds(60))
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+}
+
+/// Counts the tool calls being answered, so the server can let them finish when its input ends.
+actor InFlightCalls {
+    private var count = 0
+
+    func enter() { count += 1 }
+
+    func leave() { count -= 1 }
+
+    /// Waits until no call is running, or `limit` has passed.
+    func drain(within limit: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: limit)
+        while count > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 }

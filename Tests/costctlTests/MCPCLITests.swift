@@ -31,15 +31,18 @@ struct MCPCLITests {
             #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"count-tokens","arguments":{"text":"hello world","encoding":"cl100k_base"}}}"#,
             #"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"estimate-cost","arguments":{"model":"gpt-4oo","input_tokens":1}}}"#,
             #"{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"costctl://catalog/none"}}"#,
+            #"{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get-cost-breakdown","arguments":{"by":["team"],"bucket":"day"}}}"#,
             "this is not JSON",
         ]
         CLI.writeAll(input.fileHandleForWriting, Data((requests.joined(separator: "\n") + "\n").utf8))
+        // the input ends at once: the server still answers every request before it exits
+        try input.fileHandleForWriting.close()
 
-        // read lines until the five answers and the parse error are in, or the watchdog ends the server
+        // read lines until the output ends (the server exits) or the watchdog ends the server
         var buffer = Data()
         var messages: [[String: Any]] = []
         let handle = output.fileHandleForReading
-        while messages.count < 6 {
+        while true {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
             buffer.append(chunk)
@@ -52,7 +55,6 @@ struct MCPCLITests {
                 if let object { messages.append(object) }
             }
         }
-        try input.fileHandleForWriting.close()
         process.waitUntilExit()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
 
@@ -68,7 +70,9 @@ struct MCPCLITests {
         let text = ((unknown["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
         #expect(text.contains("did you mean 'gpt-4o'"), "\(text)")
         #expect(((answer(5)?["error"] as? [String: Any])?["message"] as? String)?.contains("costctl://catalog/prices") == true)
+        #expect((answer(6)?["result"] as? [String: Any])?["isError"] as? Bool == false)
         #expect(messages.contains { ($0["error"] as? [String: Any])?["code"] as? Int == -32700 })
+        #expect(messages.count == 7)
         #expect(stderr.contains("costctl mcp: 21 tools"))
         #expect(process.terminationStatus == 0)
     }
