@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "CostSQLite", targets: ["CostSQLite"]),
         .library(name: "CostCrypto", targets: ["CostCrypto"]),
         .library(name: "CostControl", targets: ["CostControl"]),
+        .library(name: "CostMCP", targets: ["CostMCP"]),
         .executable(name: "costctl", targets: ["costctl"]),
         .executable(name: "price-batch", targets: ["PriceBatchExample"]),
         .executable(name: "meter-ladder", targets: ["MeterLadderExample"]),
@@ -32,6 +33,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         // MARK: - C libraries (system)
@@ -111,12 +113,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CostMCP",
+            dependencies: ["CostControl", .product(name: "MCP", package: "swift-sdk")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "costctl",
             dependencies: [
                 "CostControl",
+                "CostMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -183,6 +192,11 @@ let package = Package(
                 "CostControl", "CostBudget", "CostRotation", "CostCrypto", "CostSQLite", "CCostTLS",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CostMCPTests",
+            dependencies: ["CostMCP", "CostControl", .product(name: "MCP", package: "swift-sdk")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

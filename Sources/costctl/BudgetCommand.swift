@@ -136,26 +136,8 @@ struct BudgetStatusCommand: AsyncParsableCommand {
     var name: String?
 
     func run() async throws {
-        let store = try global.openBudgets()
-        let ledger = try global.openLedger()
-        let now = Date()
-        let names: [String]
-        if let name {
-            names = [name]
-        } else {
-            names = try await store.budgets().map(\.name)
-        }
-        var reports: [BudgetStatusReport] = []
-        for budgetName in names {
-            guard let state = try await store.state(of: budgetName) else {
-                let known = try await store.budgets().map(\.name)
-                throw ControlError(
-                    code: .notFound,
-                    message: "no budget named '\(budgetName)'" + (known.isEmpty ? "; add one with `costctl budget set`" : "; budgets: " + known.joined(separator: ", ")))
-            }
-            let projection = try await ledger.projection(of: state, at: now, userHasher: ledger.configuration.userHasher)
-            reports.append(BudgetStatusReport(state, projection: projection))
-        }
+        let reports = try await BudgetStatusReport.load(
+            store: try global.openBudgets(), ledger: try global.openLedger(), names: name.map { [$0] })
         if global.json {
             try Output.json(name == nil ? AnyEncodable(reports) : AnyEncodable(reports[0]), snakeCase: true)
             return

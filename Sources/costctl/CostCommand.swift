@@ -60,25 +60,12 @@ struct CostCommand: AsyncParsableCommand {
             try runBatch(batch, engine: engine, date: date)
             return
         }
-        let usage = counts.usage
-        let modelId = model ?? ""
-        let resolved = try engine.catalog.resolve(model: modelId, provider: provider)
-        let breakdown = try engine.cost(usage, model: resolved, at: date, tier: tier)
-        let price = tier == .standard || resolved.viaFallback
-            ? resolved.model.standardPrice(at: date) : resolved.model.price(at: date, context: tier.context)
-        let lines = try price.map { try CostEngine.explain(usage, price: $0) } ?? []
-        let unpricedKinds = price.map { CostEngine.unpricedKinds(usage, price: $0) } ?? []
-        let tierNote = tier != .standard && !resolved.model.hasVariant(for: tier.context)
-            ? "no \(tier) price is published for this model; standard prices apply" : nil
-
+        let quote = try CostQuote(engine: engine, model: model ?? "", provider: provider, usage: counts.usage, at: date, tier: tier)
         if global.json {
-            try Output.json(
-                CostReport(
-                    breakdown: breakdown, requested: modelId, resolvedId: resolved.requested, usage: usage,
-                    at: Timestamp.format(date), lines: lines, unpricedKinds: unpricedKinds.map(\.rawValue), note: tierNote))
+            try Output.json(quote.report)
             return
         }
-        printHuman(breakdown, resolved: resolved, date: date, lines: lines, unpricedKinds: unpricedKinds, note: tierNote)
+        printHuman(quote.breakdown, resolved: quote.resolved, date: date, lines: quote.lines, unpricedKinds: quote.unpricedKinds, note: quote.note)
     }
 
     private func printHuman(
@@ -139,77 +126,5 @@ struct CostCommand: AsyncParsableCommand {
             Output.line()
             Output.line("\(summary.lines) requests: \(summary.priced) priced, \(summary.unpriced) unpriced, \(summary.errors) errors; total \(summary.total.display(maxPlaces: 8))")
         }
-    }
-}
-
-/// The `--json` output of `costctl cost`.
-struct CostReport: Encodable {
-    var provider: String
-    var model: String
-    var requested: String
-    var resolvedId: String
-    var source: String
-    var priced: Bool
-    var unpricedReason: String?
-    var serviceTier: String
-    var at: String
-    var usage: Usage
-    var inputUSD: String
-    var outputUSD: String
-    var totalUSD: String
-    var breakdown: [String: String]
-    var lines: [Line]
-    var unpricedKinds: [String]
-    var note: String?
-
-    struct Line: Encodable {
-        var kind: String
-        var priceKey: String
-        var count: Int
-        var per: Int
-        var rateUSD: String
-        var amountUSD: String
-        var category: String
-        enum CodingKeys: String, CodingKey {
-            case kind, count, per, category
-            case priceKey = "price_key"
-            case rateUSD = "rate_usd"
-            case amountUSD = "amount_usd"
-        }
-    }
-
-    init(breakdown b: CostBreakdown, requested: String, resolvedId: String, usage: Usage, at: String,
-         lines: [CostLine], unpricedKinds: [String], note: String?) {
-        provider = b.model.provider
-        model = b.model.model
-        self.requested = requested
-        self.resolvedId = resolvedId
-        source = b.model.source
-        priced = b.isPriced
-        unpricedReason = b.unpricedReason
-        serviceTier = b.serviceTier.rawValue
-        self.at = at
-        self.usage = usage
-        inputUSD = b.inputTotal.decimalString
-        outputUSD = b.outputTotal.decimalString
-        totalUSD = b.total.decimalString
-        breakdown = Dictionary(uniqueKeysWithValues: CostCategory.allCases.map { ($0.rawValue, b[$0].decimalString) })
-        self.lines = lines.map {
-            Line(kind: $0.kind.rawValue, priceKey: $0.priceKey, count: $0.count, per: $0.per,
-                 rateUSD: $0.rate.decimalString, amountUSD: $0.amount.decimalString, category: $0.category.rawValue)
-        }
-        self.unpricedKinds = unpricedKinds
-        self.note = note
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case provider, model, requested, source, priced, at, usage, breakdown, lines, note
-        case resolvedId = "resolved_id"
-        case unpricedReason = "unpriced_reason"
-        case serviceTier = "service_tier"
-        case inputUSD = "input_usd"
-        case outputUSD = "output_usd"
-        case totalUSD = "total_usd"
-        case unpricedKinds = "unpriced_kinds"
     }
 }

@@ -20,6 +20,7 @@ struct Costctl: AsyncParsableCommand {
             ForecastCommand.self, AnomaliesCommand.self, AlertsCommand.self, DoctorCommand.self,
             ReportCommand.self,
             DaemonCommand.self,
+            MCPCommand.self,
         ]
     )
 

@@ -94,32 +94,6 @@ struct EstimateCommand: AsyncParsableCommand {
         _ = try attachments()
     }
 
-    struct Report: Encodable {
-        var provider: String
-        var model: String
-        var inputTokens: Int
-        var inputTokensLower: Int
-        var inputTokensUpper: Int
-        var exact: Bool
-        var method: String
-        var maxOutputTokens: Int?
-        var minUSD: String
-        var maxUSD: String?
-        var priced: Bool
-        var unpricedReason: String?
-
-        enum CodingKeys: String, CodingKey {
-            case provider, model, exact, method, priced
-            case inputTokens = "input_tokens"
-            case inputTokensLower = "input_tokens_lower"
-            case inputTokensUpper = "input_tokens_upper"
-            case maxOutputTokens = "max_output_tokens"
-            case minUSD = "min_usd"
-            case maxUSD = "max_usd"
-            case unpricedReason = "unpriced_reason"
-        }
-    }
-
     func run() async throws {
         let data = try Output.read(prompt, option: "--prompt")
         guard let text = String(data: data, encoding: .utf8) else {
@@ -138,11 +112,7 @@ struct EstimateCommand: AsyncParsableCommand {
         let estimator = RequestEstimator(engine: CostEngine(catalog: try global.catalog()))
         let e = try estimator.estimate(
             prompt: input, model: model, provider: provider, attachments: try attachments(), maxOutputTokens: maxOutput, tier: tier)
-        let report = Report(
-            provider: e.minimum.model.provider, model: e.minimum.model.model, inputTokens: e.inputTokens.count,
-            inputTokensLower: e.inputTokens.lower, inputTokensUpper: e.inputTokens.upper, exact: e.inputTokens.isExact,
-            method: e.inputTokens.method, maxOutputTokens: maxOutput, minUSD: e.minimum.total.decimalString,
-            maxUSD: e.maximum?.total.decimalString, priced: e.minimum.isPriced, unpricedReason: e.minimum.unpricedReason)
+        let report = RequestEstimateReport(e, maxOutputTokens: maxOutput)
         if global.json { return try Output.json(report) }
         Output.line("Model   \(e.minimum.model) (\(e.minimum.model.source)), \(tier) tier")
         Output.line("Input   \(Output.count(e.inputTokens.count)) tokens" + (e.inputTokens.isExact ? " (exact, \(e.inputTokens.method))" : " (estimate \(Output.count(e.inputTokens.lower))–\(Output.count(e.inputTokens.upper)), \(e.inputTokens.method); not exact)"))

@@ -237,50 +237,6 @@ struct PricingCommand: AsyncParsableCommand {
     }
 }
 
-struct ProviderRow: Encodable {
-    var id: String
-    var name: String
-    var aliases: [String]
-    var models: Int
-}
-
-/// One row of `pricing list --json`.
-struct ModelRow: Encodable {
-    var provider: String
-    var model: String
-    var name: String?
-    var source: String
-    var priced: Bool
-    var inputPerMTok: String?
-    var outputPerMTok: String?
-    var cacheReadPerMTok: String?
-    var contextWindow: Int?
-    var litellmKey: String?
-
-    init(_ m: CatalogModel, at date: Date) {
-        provider = m.provider
-        model = m.id
-        name = m.name
-        source = m.source
-        priced = m.isPriced
-        let price = m.standardPrice(at: date)
-        inputPerMTok = price?["input_mtok"]?.base.decimalString
-        outputPerMTok = price?["output_mtok"]?.base.decimalString
-        cacheReadPerMTok = price?["cache_read_mtok"]?.base.decimalString
-        contextWindow = m.contextWindow
-        litellmKey = m.litellmKey
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case provider, model, name, source, priced
-        case inputPerMTok = "input_per_mtok"
-        case outputPerMTok = "output_per_mtok"
-        case cacheReadPerMTok = "cache_read_per_mtok"
-        case contextWindow = "context_window"
-        case litellmKey = "litellm_key"
-    }
-}
-
 /// `pricing show --json`.
 struct ModelDetail: Encodable {
     var provider: String

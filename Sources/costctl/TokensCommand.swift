@@ -53,29 +53,8 @@ struct TokensCommand: AsyncParsableCommand {
         }
     }
 
-    struct FileCount: Encodable {
-        var file: String
-        var tokens: Int
-        var bytes: Int
-        var ids: [Int]?
-        var lower: Int?
-        var upper: Int?
-    }
-
-    struct Report: Encodable {
-        var tokens: Int
-        var exact: Bool
-        /// The exact encoding, when exact.
-        var encoding: String?
-        /// The encoding when exact, else the estimator (`claude-estimate`…).
-        var estimator: String
-        var lower: Int
-        var upper: Int
-        /// What the estimator was calibrated against, when it is an estimate.
-        var reference: String?
-        var model: String?
-        var files: [FileCount]
-    }
+    typealias FileCount = TokenCountReport.FileCount
+    typealias Report = TokenCountReport
 
     func run() async throws {
         let tokenizer: BPETokenizer

@@ -43,16 +43,21 @@ struct CLI {
         }
     }
 
-    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = CLI.binary
-        process.arguments = arguments
+    /// This process's environment in the scratch HOME, data and prices directories, with `extra` on top.
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["HOME"] = home.path
         env["XDG_DATA_HOME"] = home.appendingPathComponent("data").path
         env["COSTCTL_PRICES_DIR"] = prices.path
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        env.merge(extra) { _, new in new }
+        return env
+    }
+
+    func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments
+        process.environment = self.environment(environment)
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()
