@@ -24,13 +24,18 @@ public struct KeyAdmin: Sendable {
     /// retries in a short-lived command): the next trigger retries, within the rate limit that the
     /// audit log keeps across processes.
     public let provisioningPolicy: KeyProvisioning.Policy
+    /// Where provisioning's events go (key provisioned, provisioning failed or given up, pool
+    /// pressure): `costctl keys` passes the alert outbox of the same database
+    /// (``AlertOutboxSink``), so they become alerts.
+    public let alert: @Sendable (KeyEvent) async -> Void
     let now: @Sendable () -> Date
 
     public init(
         store: any KeyStore, sealer: any SecretSealer, actor: String, settings: (any ProvisionerSettingsStore)? = nil,
         provisioningPolicy: KeyProvisioning.Policy = KeyProvisioning.Policy().with { $0.maximumAttempts = 1 },
-        now: @escaping @Sendable () -> Date = { Date() }
+        alert: @escaping @Sendable (KeyEvent) async -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.alert = alert
         self.store = store
         self.sealer = sealer
         self.actor = actor
@@ -208,12 +213,14 @@ public struct KeyAdmin: Sendable {
         return outcome
     }
 
-    /// A coordinator with every configured pool's provisioner; events go to `alert`.
+    /// A coordinator with every configured pool's provisioner; events go to `alert` (this admin's
+    /// ``alert`` when `nil`).
     public func provisioner(
-        strategy: SelectionStrategy = .leastUtilized, alert: @escaping @Sendable (KeyEvent) async -> Void = { _ in }
+        strategy: SelectionStrategy = .leastUtilized, alert: (@Sendable (KeyEvent) async -> Void)? = nil
     ) async throws -> KeyProvisioning {
         let targets = try await provisioners().map { $0.target(strategy: strategy) }
-        return KeyProvisioning(store: store, sealer: sealer, targets: targets, policy: provisioningPolicy, now: now, alert: alert)
+        return KeyProvisioning(
+            store: store, sealer: sealer, targets: targets, policy: provisioningPolicy, now: now, alert: alert ?? self.alert)
     }
 
     func requireSettings() throws -> any ProvisionerSettingsStore {

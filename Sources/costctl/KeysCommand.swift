@@ -32,10 +32,12 @@ struct KeysCommand: AsyncParsableCommand {
 }
 
 extension GlobalOptions {
-    /// The key store and vault at `--db` (the data key is created on first use).
+    /// The key store and vault at `--db` (the data key is created on first use); provisioning's
+    /// events are raised into the alert outbox of the same database.
     func openKeyAdmin() throws -> KeyAdmin {
         let (store, vault) = try KeyVaultFile.open(paths: paths, environment: ProcessInfo.processInfo.environment)
-        return KeyAdmin(store: store, sealer: vault, actor: KeyAdmin.cliActor(), settings: store)
+        let outbox = AlertOutboxSink(center: AlertCenter(store: try SQLiteAlertStore(path: paths.database.path), sealer: vault))
+        return KeyAdmin(store: store, sealer: vault, actor: KeyAdmin.cliActor(), settings: store, alert: { try? await outbox.deliver($0) })
     }
 }
 

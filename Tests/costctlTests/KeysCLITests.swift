@@ -149,6 +149,12 @@ struct KeysCLITests {
         let audit = try run(["keys", "audit"]).stdout
         #expect(audit.components(separatedBy: " provision  ").count - 1 == 2)
         #expect(audit.contains("provision-failed"))
+        // every provisioning event became an alert in the outbox (delivered by `alerts deliver` or the daemon)
+        let alerts = try JSONSerialization.jsonObject(with: Data(try run(["alerts", "list", "--json"]).stdout.utf8)) as? [[String: Any]] ?? []
+        let kinds = alerts.compactMap { ($0["alert"] as? [String: Any])?["kind"] as? String ?? $0["kind"] as? String }
+        #expect(kinds.filter { $0 == "key-provisioned" }.count == 2, "\(kinds)")
+        #expect(kinds.contains("provisioning-failed"), "\(kinds)")
+        #expect(!alerts.description.contains("sk-ant-api03"), "a secret in an alert")
         _ = try run(["keys", "provisioner", "rm", "--provider", "anthropic"])
         _ = try run(["keys", "provisioner", "run", "--provider", "anthropic"], status: 2)
         _ = try run(["keys", "provisioner", "set", "--provider", "anthropic", "--command", "/no/such/script"], status: 2)
