@@ -9,7 +9,8 @@ internal import Foundation
 /// (a price it publishes itself, not one borrowed from a fallback provider). **An equivalent:**
 /// ``ModelAlternatives/switchProvider(provider:model:usage:permitted:at:)`` over every provider
 /// (same `capability_class`), used only when no cheaper same model exists and the current provider
-/// has no model of the class as cheap (that is the model-downgrade recommendation). Candidates are ranked
+/// has no model of the class within 5% of its price (that is the model-downgrade recommendation).
+/// Candidates are ranked
 /// on the slice's mean request; the saving prices every request on the winner at its own timestamp.
 /// Slices spending less than ``minimumMonthlySpend`` are skipped, and a price of $0 (a model included
 /// in a subscription, such as GitHub Copilot's, or a local one) is not counted as an offer.
@@ -77,14 +78,15 @@ public struct ProviderSwitchRecommender: RecommendationGenerator {
         return found
     }
 
-    /// Whether the current provider's own cheapest model of the class costs no more than `other`:
-    /// then the model-downgrade recommendation already offers that saving without a new provider.
+    /// Whether the current provider's own cheapest model of the class costs at most 5% more than
+    /// `other`: then the model-downgrade recommendation already offers (nearly) that saving without
+    /// a new account, and a switch for a few cents more would only repeat it.
     static func isMatched(
         _ other: ModelChoice, byDowngrade alternatives: ModelAlternatives, from current: CatalogModel, usage: Usage, at date: Date
     ) -> Bool {
         guard case .found(let home) = alternatives.downgrade(provider: current.provider, model: current.id, usage: usage, at: date)
         else { return false }
-        return home.estimate <= other.estimate
+        return home.estimate.units * 100 <= other.estimate.units * 105
     }
 
     /// Other providers' own priced, current entries whose match rule claims `current`'s id.

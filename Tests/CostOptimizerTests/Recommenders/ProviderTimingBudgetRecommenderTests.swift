@@ -44,6 +44,22 @@ struct ProviderTimingBudgetRecommenderTests {
         #expect(try ProviderSwitchRecommender().recommendations(from: RecUsage.input(events)).isEmpty)
     }
 
+    @Test func providerSwitchLeavesTheSameFamilysCheaperModelToTheDowngrade() throws {
+        // claude-opus-4-1 at Anthropic: Anthropic's own claude-opus-5-5 is the downgrade; the same
+        // model resold elsewhere at (nearly) the same price is not proposed as a provider switch
+        let events = RecUsage.daily("o", perDay: 20, provider: "anthropic", model: "claude-opus-4-1", usage: Self.request, team: "web")
+        let downgrades = try ModelDowngradeRecommender().recommendations(from: RecUsage.input(events))
+        #expect(downgrades.count == 1)
+        let switches = try ProviderSwitchRecommender().recommendations(from: RecUsage.input(events))
+        let duplicates = switches.filter { r in
+            r.actions.contains { action in
+                guard case .routeModel(_, let to, _) = action else { return false }
+                return to.hasSuffix("claude-opus-5-5") && (r.monthlySaving.units * 100 <= downgrades[0].monthlySaving.units * 105)
+            }
+        }
+        #expect(duplicates.isEmpty, "\(duplicates.map(\.title))")
+    }
+
     // MARK: - Off-peak
 
     @Test func offPeakMovesBackgroundTrafficToTheCheapHours() throws {
