@@ -18,6 +18,7 @@ struct Costctl: AsyncParsableCommand {
             CompactCommand.self, ForgetCommand.self, RepriceCommand.self, CostCommand.self, EstimateCommand.self, TokensCommand.self,
             PricingCommand.self, BudgetCommand.self, CheckCommand.self, KeysCommand.self, PlansCommand.self, RecommendCommand.self,
             ForecastCommand.self, AnomaliesCommand.self, AlertsCommand.self, DoctorCommand.self,
+            MetricsCommand.self, WatchCommand.self,
         ]
     )
 
