@@ -46,7 +46,7 @@ public enum DashboardLayout {
             }
             let level = report.level.map { "  \($0)" } ?? ""
             return fit(
-                "  \(name)  \(showBars ? bar(report.utilization, barWidth(width, name: name)) + "  " : "")\(percent(report.utilization))  \(amount)  \(report.budget.period)\(level)",
+                "  \(name)  \(showBars ? bar(report.utilization, barWidth(width, name: name, others: 62)) + "  " : "")\(percent(report.utilization))  \(amount)  \(report.budget.period)\(level)",
                 width)
         }
         // models
@@ -56,7 +56,7 @@ public enum DashboardLayout {
             let name = pad(spend.model, column(modelNames, width: width))
             let relative = largest > 0 ? spend.share / largest : 0
             return fit(
-                "  \(name)  \(showBars ? bar(relative, barWidth(width, name: name)) + "  " : "")\(pad(dollars(spend.cost), 10, right: true))  \(percent(spend.share))  \(UsageReportText.count(spend.requests)) req",
+                "  \(name)  \(showBars ? bar(relative, barWidth(width, name: name, others: 40)) + "  " : "")\(pad(dollars(spend.cost), 10, right: true))  \(percent(spend.share))  \(UsageReportText.count(spend.requests)) req",
                 width)
         }
         // keys
@@ -70,7 +70,7 @@ public enum DashboardLayout {
             let reset = meter.nextReset.map { "resets \(localTime($0, zone))" } ?? (meter.rolling ? "rolling window" : "")
             let status = row.status == "active" ? "" : "  \(row.status)"
             return fit(
-                "  \(name)  \(showBars ? bar(meter.utilization, barWidth(width, name: name)) + "  " : "")\(percent(meter.utilization)) \(meter.measure)  \(pool)  \(reset)\(status)",
+                "  \(name)  \(showBars ? bar(meter.utilization, barWidth(width, name: name, others: 66)) + "  " : "")\(percent(meter.utilization)) \(meter.measure)  \(pool)  \(reset)\(status)",
                 width)
         }
         // alerts
@@ -159,9 +159,10 @@ public enum DashboardLayout {
         return String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
     }
 
-    /// The bar's width for a row whose name column is `name`: what is left after the other cells, 5…60.
-    static func barWidth(_ width: Int, name: String) -> Int {
-        max(5, min(60, width - name.count - 52))
+    /// The bar's width in a row whose name column is `name` and whose other cells take about
+    /// `others` columns: what is left, 5…60.
+    static func barWidth(_ width: Int, name: String, others: Int) -> Int {
+        max(5, min(60, width - name.count - others))
     }
 
     /// The width of a name column: the longest name, at most a quarter of the line (8 at least).
