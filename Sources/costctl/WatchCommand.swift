@@ -61,7 +61,8 @@ struct WatchCommand: AsyncParsableCommand {
         guard !once, isatty(STDOUT_FILENO) == 1, isatty(STDIN_FILENO) == 1 else {
             let snapshot = try await DashboardSnapshot.gather(from: sources, team: team, timeZone: zone)
             let width = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) ?? 100
-            for line in DashboardLayout.frame(snapshot, width: width, height: 10_000, footer: "") {
+            // no footer line: nothing to quit
+            for line in DashboardLayout.frame(snapshot, width: width, height: 10_000, footer: "").dropLast() {
                 Output.line(line)
             }
             return
