@@ -28,6 +28,19 @@ struct WatchCLITests {
         return (cli, db)
     }
 
+    /// The filled database and a tmux on a private socket; `nil` (the test passes) only when tmux
+    /// is missing and COSTCTL_SKIP_TMUX=1, otherwise a missing tmux is recorded as a failure.
+    static func tmuxSession() throws -> (CLI, String, Tmux)? {
+        guard let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            if ProcessInfo.processInfo.environment["COSTCTL_SKIP_TMUX"] != "1" {
+                Issue.record("tmux not found: apt-get install tmux (or set COSTCTL_SKIP_TMUX=1 to skip this test)")
+            }
+            return nil
+        }
+        let (cli, db) = try filled()
+        return (cli, db, Tmux(path: tmux, socket: "costctl-test-\(UUID().uuidString.prefix(8))", home: cli.home))
+    }
+
     @Test("metrics: the text format on stdout, --output written atomically, --json, --top checked")
     func metrics() throws {
         let (cli, db) = try Self.filled()
@@ -84,13 +97,7 @@ struct WatchCLITests {
 
     @Test("watch in tmux: the dashboard with the database's numbers, re-laid out on resize, q quits and restores the terminal")
     func tmux() throws {
-        guard let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            if ProcessInfo.processInfo.environment["COSTCTL_SKIP_TMUX"] == "1" { return }
-            Issue.record("tmux not found: apt-get install tmux (or set COSTCTL_SKIP_TMUX=1 to skip this test)")
-            return
-        }
-        let (cli, db) = try Self.filled()
-        let session = Tmux(path: tmux, socket: "costctl-test-\(UUID().uuidString.prefix(8))", home: cli.home)
+        guard let (_, db, session) = try Self.tmuxSession() else { return }
         let command = "'\(CLI.binary.path)' watch --db '\(db)' --interval 1s; echo WATCH-EXITED-$?; sleep 120"
         var server: pid_t?
         defer { session.killServer(pid: server) }
@@ -118,6 +125,23 @@ struct WatchCLITests {
         let after = try session.waitForPane { $0.contains("WATCH-EXITED-") }
         #expect(after.contains("WATCH-EXITED-0"), "\(after)")
         #expect(!after.contains("SPEND BY MODEL"), "the dashboard stayed on the normal screen:\n\(after)")
+        #expect(try session.format("#{alternate_on}") == "0")
+        #expect(try session.format("#{cursor_flag}") == "1")
+    }
+
+    @Test("watch in tmux: Ctrl-C (SIGINT) restores the terminal too, exit status 130")
+    func interrupt() throws {
+        guard let (_, db, session) = try Self.tmuxSession() else { return }
+        let command = "'\(CLI.binary.path)' watch --db '\(db)'; echo WATCH-EXITED-$?; sleep 120"
+        var server: pid_t?
+        defer { session.killServer(pid: server) }
+        _ = try session.run(["-f", "/dev/null", "new-session", "-d", "-s", "w", "-x", "100", "-y", "30", command])
+        server = pid_t(try session.format("#{pid}"))
+        _ = try session.waitForPane { $0.contains("SPEND BY MODEL (TODAY)") }
+        #expect(try session.format("#{alternate_on}") == "1")
+        _ = try session.run(["send-keys", "-t", "w", "C-c"])
+        let after = try session.waitForPane { $0.contains("WATCH-EXITED-") }
+        #expect(after.contains("WATCH-EXITED-130"), "\(after)")
         #expect(try session.format("#{alternate_on}") == "0")
         #expect(try session.format("#{cursor_flag}") == "1")
     }
