@@ -21,6 +21,7 @@ struct Costctl: AsyncParsableCommand {
             ReportCommand.self,
             DaemonCommand.self,
             MCPCommand.self,
+            MetricsCommand.self, WatchCommand.self,
         ]
     )
 
