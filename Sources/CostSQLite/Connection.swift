@@ -82,7 +82,22 @@ final class Connection {
         _ = ccostsqlite_db_config_int(db, SQLITE_DBCONFIG_DQS_DDL, 0)
         do {
             try execute("PRAGMA foreign_keys = ON")
-            let mode = try scalarText("PRAGMA journal_mode = WAL")
+            // Switching a new file to WAL needs the database to itself: while another connection
+            // (another process opening the same new file) holds a lock, SQLite answers BUSY at
+            // once, without the busy handler, so the switch is tried again for up to about 5 s.
+            var mode: String?
+            var attempt = 0
+            while true {
+                do {
+                    mode = try scalarText("PRAGMA journal_mode = WAL")
+                    break
+                } catch let error as SQLiteError
+                    where attempt < 100 && error.resultCode.map({ $0 & 0xFF == SQLITE_BUSY || $0 & 0xFF == SQLITE_LOCKED }) == true
+                {
+                    attempt += 1
+                    usleep(UInt32(min(100, 5 * attempt)) * 1_000)
+                }
+            }
             if path != ":memory:", mode?.lowercased() != "wal" {
                 throw SQLiteError(
                     code: .cannotOpen,

@@ -63,11 +63,11 @@ enum DaemonTestSupport {
     }
 
     static func scheduler(
-        _ jobs: [DaemonJob], store: any DaemonJobStore, clock: any DaemonClock, owner: String,
+        _ jobs: [DaemonJob], store: any DaemonJobStore, clock: any DaemonClock, owner: String, lease: Duration = .seconds(600),
         onFailure: @escaping @Sendable (DaemonRunResult) async -> Void = { _ in }
     ) -> DaemonScheduler {
         DaemonScheduler(
-            jobs: jobs, store: store, clock: clock, timeZone: utc, owner: owner, lease: .seconds(600), logger: quietLogger,
+            jobs: jobs, store: store, clock: clock, timeZone: utc, owner: owner, lease: lease, logger: quietLogger,
             onFailure: onFailure)
     }
 
@@ -171,10 +171,13 @@ struct DaemonSchedulerTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = SlotLog()
         let end = Support.monday.addingTimeInterval(86_400)
+        // one simulated clock for both, as two daemons on one machine share the wall clock (with a
+        // clock each, one runs hours ahead of the other on a busy machine and finds the other's
+        // leases expired); either one's sleep moves it on
+        let clock = SimulatedDaemonClock(Support.monday)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for owner in ["A", "B"] {
                 group.addTask {
-                    let clock = SimulatedDaemonClock(Support.monday)
                     try await Support.scheduler(
                         Support.countingJobs(log, delay: .milliseconds(1)), store: try SQLiteDaemonJobStore(path: database), clock: clock,
                         owner: owner
