@@ -36,8 +36,12 @@ extension GlobalOptions {
     /// events are raised into the alert outbox of the same database.
     func openKeyAdmin() throws -> KeyAdmin {
         let (store, vault) = try KeyVaultFile.open(paths: paths, environment: ProcessInfo.processInfo.environment)
-        let outbox = AlertOutboxSink(center: AlertCenter(store: try SQLiteAlertStore(path: paths.database.path), sealer: vault))
-        return KeyAdmin(store: store, sealer: vault, actor: KeyAdmin.cliActor(), settings: store, alert: { try? await outbox.deliver($0) })
+        let database = paths.database.path
+        // the alert store is opened only when an event comes (most key commands raise none)
+        return KeyAdmin(store: store, sealer: vault, actor: KeyAdmin.cliActor(), settings: store, alert: { event in
+            guard let alerts = try? SQLiteAlertStore(path: database) else { return }
+            try? await AlertOutboxSink(center: AlertCenter(store: alerts, sealer: vault)).deliver(event)
+        })
     }
 }
 

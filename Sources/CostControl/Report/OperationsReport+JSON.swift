@@ -62,10 +62,15 @@ struct ReportJSON: Encodable {
 
     struct Change: Encodable {
         var costUsd: Money
-        var cost: Double?
+        /// The relative change of cost (a ratio, not money), under the JSON key `cost`.
+        var costRatio: Double?
         var requests: Double?
         var tokens: Double?
         var cacheHitRatePoints: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case costUsd, costRatio = "cost", requests, tokens, cacheHitRatePoints
+        }
     }
 
     struct Line: Encodable {
@@ -233,7 +238,7 @@ struct ReportJSON: Encodable {
         totals = Totals(r.totals)
         previousTotals = Totals(r.previousTotals)
         change = Change(
-            costUsd: r.change.cost, cost: finite(r.change.costRatio), requests: finite(r.change.requestsRatio),
+            costUsd: r.change.cost, costRatio: finite(r.change.costRatio), requests: finite(r.change.requestsRatio),
             tokens: finite(r.change.tokensRatio), cacheHitRatePoints: finite(r.change.cacheHitRateDelta.map { $0 * 100 }))
         budgets = r.budgets.map(Budget.init)
         topModels = r.topModels.map(Line.init)
