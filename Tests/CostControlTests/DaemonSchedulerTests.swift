@@ -30,6 +30,51 @@ final class SimulatedDaemonClock: DaemonClock {
     }
 }
 
+/// One simulated clock for several daemons, as the wall clock is for daemons on one machine: time
+/// moves on only when every daemon still running sleeps (to the earliest instant one of them waits
+/// for), so no daemon's work spans simulated time however the tasks are scheduled.
+final class SharedSimulatedClock: DaemonClock {
+    private struct State {
+        var now: Date
+        var running: Int
+        var sleepers: [(target: Date, wake: CheckedContinuation<Void, Never>)] = []
+    }
+    private let state: Mutex<State>
+
+    init(_ start: Date, daemons: Int) { state = Mutex(State(now: start, running: daemons)) }
+
+    var now: Date { state.withLock { $0.now } }
+
+    func sleep(until target: Date) async throws {
+        try Task.checkCancellation()
+        await withCheckedContinuation { (wake: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                s.sleepers.append((target, wake))
+                return Self.advance(&s)
+            }
+            ready.forEach { $0.resume() }
+        }
+    }
+
+    /// A daemon that has stopped no longer holds time back.
+    func leave() {
+        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.running -= 1
+            return Self.advance(&s)
+        }
+        ready.forEach { $0.resume() }
+    }
+
+    private static func advance(_ s: inout State) -> [CheckedContinuation<Void, Never>] {
+        guard !s.sleepers.isEmpty, s.sleepers.count >= s.running, let earliest = s.sleepers.map(\.target).min() else { return [] }
+        s.now = max(s.now, earliest)
+        let now = s.now
+        let ready = s.sleepers.filter { $0.target <= now }.map(\.wake)
+        s.sleepers.removeAll { $0.target <= now }
+        return ready
+    }
+}
+
 /// Which slots each job ran, shared by the jobs of a test.
 final class SlotLog: Sendable {
     private let runs = Mutex<[String: [Date]]>([:])
@@ -171,13 +216,14 @@ struct DaemonSchedulerTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let log = SlotLog()
         let end = Support.monday.addingTimeInterval(86_400)
-        // one simulated clock for both, as two daemons on one machine share the wall clock (with a
-        // clock each, one runs hours ahead of the other on a busy machine and finds the other's
-        // leases expired); either one's sleep moves it on
-        let clock = SimulatedDaemonClock(Support.monday)
+        // one simulated clock for both, as two daemons on one machine share the wall clock: with a
+        // clock each, or one that either daemon moves on alone, one daemon runs hours ahead of the
+        // other on a busy machine and finds the other's leases expired or its slots gone
+        let clock = SharedSimulatedClock(Support.monday, daemons: 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for owner in ["A", "B"] {
                 group.addTask {
+                    defer { clock.leave() }
                     try await Support.scheduler(
                         Support.countingJobs(log, delay: .milliseconds(1)), store: try SQLiteDaemonJobStore(path: database), clock: clock,
                         owner: owner
