@@ -35,8 +35,8 @@ public struct CostEngine: Sendable {
         _ usage: Usage, model: String, provider: String? = nil, at date: Date = Date(),
         tier: ServiceTier = .standard, unknownModel: UnknownModelPolicy = .throw
     ) throws -> CostBreakdown {
-        // an id seen before, of a model with one price: straight to the plan
-        if case .standard = tier, let prepared = catalog.cachedSinglePrice(model: model, provider: provider) {
+        // an id seen before, of a model with one price or prices by start date: straight to the plan
+        if case .standard = tier, let prepared = catalog.cachedStandardPrice(model: model, provider: provider, at: date) {
             return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context.takeRetainedValue(), tier: .standard)
         }
         return try costResolving(usage, model: model, provider: provider, at: date, tier: tier, unknownModel: unknownModel)
@@ -75,8 +75,14 @@ public struct CostEngine: Sendable {
     /// the breakdown is built once, in place.
     @inline(__always)
     static func cost(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
-        if case .standard = tier, let prepared = model.singlePrice {
-            return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
+        if case .standard = tier {
+            if let prepared = model.singlePrice {
+                return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
+            }
+            if let days = model.startDays {
+                let prepared = model.standard[model.standardIndex(startDays: days, day: PriceConstraint.day(of: date))]
+                return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
+            }
         }
         return try costGeneral(usage, resolved: model, at: date, tier: tier)
     }

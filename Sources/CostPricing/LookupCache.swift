@@ -96,16 +96,18 @@ struct LookupCache: Sendable {
 /// Services pass the same `String` values again and again (a constant, a field of a config).
 /// The first level hashes the two machine words a `String` is made of instead of its bytes. That is
 /// exact: an entry keeps its key strings alive, so equal words mean the same immutable storage (or,
-/// for strings of up to 15 UTF-8 bytes, the same inline bytes). A miss falls back to the
-/// content-keyed table. A ``SpinLock`` rather than `Mutex.withLock` (whose generic closure costs a
-/// metadata lookup per call on this hot path) or `NSLock` (a class call and a pthread mutex): every
-/// critical section here is a probe of a small table, shorter than a system call.
-// @unchecked Sendable: the tables are only read or written between `lock.lock()` and `lock.unlock()`.
+/// for strings of up to 15 UTF-8 bytes, the same inline bytes). The first level is read without the
+/// lock (see ``IdentityTable``); a miss falls back to the content-keyed table under the lock. A
+/// ``SpinLock`` rather than `Mutex.withLock` (whose generic closure costs a metadata lookup per
+/// call on this hot path) or `NSLock` (a class call and a pthread mutex): every critical section
+/// here is a probe of a small table, shorter than a system call.
+// @unchecked Sendable: `table` and `failures` are only read or written between `lock.lock()` and
+// `lock.unlock()`; `identity` is written under the lock and read without it (it is built for that).
 final class LockedLookupCache: @unchecked Sendable {
     private let lock = SpinLock()
     // Guarded by `lock`: the runtime's dynamic exclusivity checks would only repeat that guarantee.
     @exclusivity(unchecked) private var table = LookupCache()
-    @exclusivity(unchecked) private var identity = IdentityTable()
+    private let identity = IdentityTable()
 
     func find(model: String, provider: String?, hash: UInt64) -> ResolvedModel? {
         lock.lock()
@@ -113,25 +115,19 @@ final class LockedLookupCache: @unchecked Sendable {
         return table.find(model: model, provider: provider, hash: hash)
     }
 
-    /// The fast path: a hit on the identity of the strings, without hashing their bytes.
+    /// The fast path: a hit on the identity of the strings, without hashing their bytes or locking.
     @inline(__always)
     func findIdentical(model: String, provider: String?) -> ResolvedModel? {
         guard IdentityTable.isSupported else { return nil }
-        let key = IdentityTable.Key(model: model, provider: provider)
-        lock.lock()
-        defer { lock.unlock() }
-        return identity.find(key)
+        return identity.find(IdentityTable.Key(model: model, provider: provider))
     }
 
-    /// The engine's fastest path: for the standard tier of a model with one price (no history), the
-    /// prepared breakdown context and plan, found by the identity of the strings.
+    /// The engine's fastest path: for the standard tier, the prepared breakdown context and plan of
+    /// the price in force at `date`, found by the identity of the strings, without locking.
     @inline(__always)
-    func findSinglePrice(model: String, provider: String?) -> ResolvedModel.RetainedPrepared? {
+    func findStandardPrice(model: String, provider: String?, at date: Date) -> ResolvedModel.RetainedPrepared? {
         guard IdentityTable.isSupported else { return nil }
-        let key = IdentityTable.Key(model: model, provider: provider)
-        lock.lock()
-        defer { lock.unlock() }
-        return identity.findSinglePrice(key)
+        return identity.findStandardPrice(IdentityTable.Key(model: model, provider: provider), at: date)
     }
 
     func insert(model: String, provider: String?, hash: UInt64, value: ResolvedModel) {
@@ -173,8 +169,19 @@ final class LockedLookupCache: @unchecked Sendable {
     }
 }
 
-/// Open addressing on the raw words of the key strings; entries retain their strings.
-struct IdentityTable {
+/// Open addressing on the raw words of the key strings, read without a lock.
+///
+/// Writers (``insert(_:model:provider:value:)``) are serialized by the caller's lock; readers take
+/// none. A slot is written once and never changed: its key and value first, then its tag, stored
+/// with release ordering, so a reader that loads a non-zero tag (acquire) sees the whole slot. A
+/// full table is replaced by a larger copy published through `current`; replaced tables stay
+/// allocated (readers may still be probing them) until the table itself is freed, which bounds
+/// them to the size of the last one. The entries and their key strings are kept alive for as long
+/// as the table, so the unretained references in the slots stay valid: the table never starts over.
+/// Beyond ``maxEntries`` distinct string values it stops growing (those ids are still found by
+/// content, under the lock).
+// @unchecked Sendable: see above; `owners`, `tables` and `count` are touched only by writers.
+final class IdentityTable: @unchecked Sendable {
     /// The identity key reads a `String` as two 64-bit words: only where that is its layout.
     static let isSupported = MemoryLayout<String>.size == 16
     struct Key: Equatable {
@@ -208,72 +215,122 @@ struct IdentityTable {
         }
     }
 
-    /// A slot: the key and the answer side by side, so a hit reads one cache line. An all-zero
-    /// key marks an empty slot (no `String` value is two zero words).
-    private struct Slot {
+    /// A slot: the key and the answer side by side, so a hit reads one cache line. Trivial, so a
+    /// reader copies nothing that counts references.
+    struct Slot {
         var key: Key
-        var value: ResolvedModel?
+        var value: Unmanaged<ResolvedModel>
     }
 
-    /// At most this many slots (half of them used): distinct string values beyond that start the table over.
-    static let maxCapacity = 1 << 15
-    private var slots: [Slot] = Array(repeating: Slot(key: .empty, value: nil), count: 1024)
-    /// The key strings, kept alive so that the words in each key keep naming these bytes.
-    private var owners: [(String, String?)] = []
-    private var count = 0
+    /// One generation of the table: `capacity` tags (0: empty) and slots, allocated together.
+    struct Storage {
+        let capacity: Int
+        let tags: UnsafeMutablePointer<Atomic<UInt64>>
+        let slots: UnsafeMutablePointer<Slot>
 
-    /// `read` applied to the value stored under `key`, found by linear probing; `nil` when absent.
-    @inline(__always)
-    private func lookUp<R>(_ key: Key, _ read: (ResolvedModel?) -> R?) -> R? {
-        slots.withUnsafeBufferPointer { slots in
-            let mask = slots.count - 1
-            var i = key.hash & mask
-            while slots[i].key != .empty {
-                if slots[i].key == key { return read(slots[i].value) }
-                i = (i + 1) & mask
-            }
-            return nil
+        init(capacity: Int) {
+            self.capacity = capacity
+            tags = .allocate(capacity: capacity)
+            for i in 0..<capacity { (tags + i).initialize(to: Atomic(0)) }
+            slots = .allocate(capacity: capacity)
         }
+
+        func free() {
+            tags.deinitialize(count: capacity)
+            tags.deallocate()
+            slots.deallocate()
+        }
+    }
+
+    /// At most this many distinct string values (half the largest table's slots).
+    static let maxEntries = 1 << 14
+    /// The table readers probe: a pointer to one of `tables`' storages.
+    private let current = Atomic<UnsafeMutableRawPointer?>(nil)
+    // Written by writers only (under the caller's lock).
+    @exclusivity(unchecked) private var tables: [UnsafeMutablePointer<Storage>] = []
+    /// The entries and their key strings, kept alive so that each key keeps naming these bytes.
+    @exclusivity(unchecked) private var owners: [(String, String?, ResolvedModel)] = []
+
+    deinit {
+        for table in tables {
+            table.pointee.free()
+            table.deinitialize(count: 1)
+            table.deallocate()
+        }
+    }
+
+    /// `read` applied to the entry stored under `key`, found by linear probing; `nil` when absent.
+    @inline(__always)
+    private func lookUp<R>(_ key: Key, _ read: (Unmanaged<ResolvedModel>) -> R?) -> R? {
+        guard let raw = current.load(ordering: .acquiring) else { return nil }
+        let table = raw.assumingMemoryBound(to: Storage.self)
+        let mask = table.pointee.capacity - 1
+        let tags = table.pointee.tags
+        let slots = table.pointee.slots
+        var i = key.hash & mask
+        while tags[i].load(ordering: .acquiring) != 0 {
+            if slots[i].key == key { return read(slots[i].value) }
+            i = (i + 1) & mask
+        }
+        return nil
     }
 
     @inline(__always)
     func find(_ key: Key) -> ResolvedModel? {
-        lookUp(key) { $0 }
+        lookUp(key) { $0.takeUnretainedValue() }
     }
 
+    /// The prepared standard price in force at `date`: the only one, or the one picked by start
+    /// day; `nil` for models whose prices depend on the time of day (and unpriced ones).
     @inline(__always)
-    func findSinglePrice(_ key: Key) -> ResolvedModel.RetainedPrepared? {
+    func findStandardPrice(_ key: Key, at date: Date) -> ResolvedModel.RetainedPrepared? {
         lookUp(key) { value in
-            // one retain, taken while the table (which keeps the context alive) is locked; the caller
-            // hands it to the breakdown
-            value?.singlePrice.map { ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained($0.context), plan: $0.plan) }
-        }
-    }
-
-    mutating func insert(_ key: Key, model: String, provider: String?, value: ResolvedModel) {
-        guard key != .empty, find(key) == nil else { return }
-        if (count + 1) * 2 > slots.count {
-            if slots.count >= IdentityTable.maxCapacity {
-                // bounded: start over (the content table still has every id)
-                slots = Array(repeating: Slot(key: .empty, value: nil), count: slots.count)
-                owners = []
-                count = 0
-            } else {
-                let old = slots.filter { $0.key != .empty }
-                slots = Array(repeating: Slot(key: .empty, value: nil), count: slots.count * 2)
-                for slot in old { place(slot) }
+            // one retain, which the caller hands to the breakdown; the table keeps the entry alive
+            value._withUnsafeGuaranteedRef { model in
+                if let single = model.singlePrice {
+                    return ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained(single.context), plan: single.plan)
+                }
+                guard let days = model.startDays else { return nil }
+                let index = model.standardIndex(startDays: days, day: PriceConstraint.day(of: date))
+                let prepared = model.standard[index]
+                return ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained(prepared.context), plan: prepared.plan)
             }
         }
-        owners.append((model, provider))
-        place(Slot(key: key, value: value))
-        count += 1
     }
 
-    private mutating func place(_ slot: Slot) {
-        let mask = slots.count - 1
+    /// Adds an entry. Callers hold the lock that serializes writers.
+    func insert(_ key: Key, model: String, provider: String?, value: ResolvedModel) {
+        guard key != .empty, find(key) == nil, owners.count < IdentityTable.maxEntries else { return }
+        let existing = current.load(ordering: .relaxed)?.assumingMemoryBound(to: Storage.self)
+        var table: UnsafeMutablePointer<Storage>
+        if let existing, (owners.count + 1) * 2 <= existing.pointee.capacity {
+            table = existing
+        } else {
+            // a larger generation, filled before it is published
+            table = .allocate(capacity: 1)
+            table.initialize(to: Storage(capacity: max(1024, (existing?.pointee.capacity ?? 0) * 2)))
+            tables.append(table)
+            for (index, owner) in owners.enumerated() {
+                place(Slot(key: ownerKeys[index], value: Unmanaged.passUnretained(owner.2)), in: table)
+            }
+        }
+        owners.append((model, provider, value))
+        ownerKeys.append(key)
+        place(Slot(key: key, value: Unmanaged.passUnretained(value)), in: table)
+        if table != existing { current.store(UnsafeMutableRawPointer(table), ordering: .releasing) }
+    }
+
+    /// The keys of `owners`, in the same order (to refill a larger generation).
+    @exclusivity(unchecked) private var ownerKeys: [Key] = []
+
+    /// Writes a slot, then publishes it by its tag.
+    private func place(_ slot: Slot, in table: UnsafeMutablePointer<Storage>) {
+        let mask = table.pointee.capacity - 1
+        let tags = table.pointee.tags
         var i = slot.key.hash & mask
-        while slots[i].key != .empty { i = (i + 1) & mask }
-        slots[i] = slot
+        while tags[i].load(ordering: .relaxed) != 0 { i = (i + 1) & mask }
+        (table.pointee.slots + i).initialize(to: slot)
+        tags[i].store(1, ordering: .releasing)
     }
 }
 

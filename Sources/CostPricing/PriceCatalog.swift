@@ -138,6 +138,13 @@ public final class PriceCatalog: Sendable {
         return providers.first { $0.providerMatch?.matchesLowercased(lower) ?? false }
     }
 
+    /// The prepared standard price in force at `date` of a model id seen before, without resolving
+    /// it again (see ``ResolvedModel/startDays``): `nil` sends the caller to ``resolve(model:provider:)``.
+    @inline(__always)
+    func cachedStandardPrice(model: String, provider: String?, at date: Date) -> ResolvedModel.RetainedPrepared? {
+        cache.findStandardPrice(model: model, provider: provider, at: date)
+    }
+
     /// Finds the model an id refers to.
     ///
     /// The id may be exact (`gpt-4o`), a dated snapshot (`claude-3-5-sonnet-20241022`, `gpt-4o-2024-08-06`,
@@ -148,13 +155,6 @@ public final class PriceCatalog: Sendable {
     /// provider fallbacks); then exact LiteLLM keys.
     ///
     /// - throws: ``PricingError`` `.unknownModel` with the nearest known ids, or `.unknownProvider`.
-    /// The prepared standard price of a model id seen before whose model has a single price (see
-    /// ``ResolvedModel/singlePrice``), without resolving it again: `nil` sends the caller to ``resolve(model:provider:)``.
-    @inline(__always)
-    func cachedSinglePrice(model: String, provider: String?) -> ResolvedModel.RetainedPrepared? {
-        cache.findSinglePrice(model: model, provider: provider)
-    }
-
     public func resolve(model: String, provider: String? = nil) throws -> ResolvedModel {
         if let hit = cache.findIdentical(model: model, provider: provider) { return hit }
         let hash = LookupCache.hash(model: model, provider: provider)
@@ -368,6 +368,23 @@ public final class ResolvedModel: Sendable {
     /// out directly for standard-tier requests.
     let singlePrice: Prepared?
 
+    /// For a model with price history whose prices differ only by start date: the day (since
+    /// 1970-01-01, UTC) from which each of ``standard``'s prices applies (`Int.min` for the first,
+    /// the fallback, and for a later price without condition). The lookup cache then finds the
+    /// price in force without evaluating constraints, as `CatalogModel.standardPriceIndex(at:)`
+    /// would. `nil` when a model has at most one price or when a later price depends on the time
+    /// of day.
+    let startDays: [Int]?
+
+    /// The index in ``standard`` of the price in force on `day` (``startDays`` must be set): the
+    /// last whose start day has come, else the first.
+    @inline(__always)
+    func standardIndex(startDays days: [Int], day: Int) -> Int {
+        var i = days.count - 1
+        while i > 0 && day < days[i] { i -= 1 }
+        return i
+    }
+
     init(model: CatalogModel, requested: String, viaFallback: Bool = false, pricedFor: String? = nil) {
         self.model = model
         self.requested = requested
@@ -384,5 +401,14 @@ public final class ResolvedModel: Sendable {
         }
         // one price applies at every date (see `CatalogModel.standardPriceIndex(at:)`)
         self.singlePrice = standard.count == 1 ? standard[0] : nil
+        var days: [Int]? = standard.count > 1 ? [] : nil
+        for (index, conditional) in model.prices.enumerated() where days != nil {
+            switch conditional.constraint {
+            case .startDate(let day)? where index > 0: days?.append(day)
+            case .timeOfDay? where index > 0: days = nil
+            default: days?.append(.min)
+            }
+        }
+        self.startDays = days
     }
 }

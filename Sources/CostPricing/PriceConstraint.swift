@@ -8,6 +8,12 @@ public enum PriceConstraint: Sendable, Hashable {
     /// During these daily UTC windows (off-peak prices).
     case timeOfDay([TimeWindow])
 
+    /// The UTC day of `date`, counted from 1970-01-01 (the unit of ``startDate(day:)``).
+    @inline(__always)
+    static func day(of date: Date) -> Int {
+        Int(date.timeIntervalSince1970.rounded(.down)).floorDivided(by: 86_400).quotient
+    }
+
     /// Whether the constraint holds at `date`.
     @inline(__always)
     public func isActive(at date: Date) -> Bool {

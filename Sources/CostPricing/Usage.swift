@@ -76,7 +76,28 @@ public struct Usage: Sendable, Hashable {
     /// Number of requests; a per-request fee is charged this many times. Defaults to 1.
     public var requests: Int
     /// Every other kind (unit counters such as web searches, images, seconds, modality splits).
-    public var other: [UsageKind: Int]
+    public var other: [UsageKind: Int] {
+        get { otherStorage?.counts ?? [:] }
+        set { otherStorage = newValue.isEmpty ? nil : OtherCounts(newValue) }
+        _modify {
+            // in place when this value owns its storage alone (copy on write otherwise)
+            if isKnownUniquelyReferenced(&otherStorage), let storage = otherStorage {
+                defer { if storage.counts.isEmpty { otherStorage = nil } }
+                yield &storage.counts
+            } else {
+                var counts = otherStorage?.counts ?? [:]
+                otherStorage = nil
+                defer { otherStorage = counts.isEmpty ? nil : OtherCounts(counts) }
+                yield &counts
+            }
+        }
+    }
+
+    /// The counts of ``other``, boxed, and `nil` when there are none (most requests): a `Usage` is
+    /// then ten integers and a null reference, copied and destroyed without touching a dictionary
+    /// (the engine's callers copy one per request). Never holds an empty dictionary, so equal
+    /// usages have equal storage.
+    private var otherStorage: OtherCounts?
 
     public init(
         inputTokens: Int = 0,
@@ -101,7 +122,7 @@ public struct Usage: Sendable, Hashable {
         self.inputAudioTokens = inputAudioTokens
         self.outputAudioTokens = outputAudioTokens
         self.requests = requests
-        self.other = other
+        self.otherStorage = other.isEmpty ? nil : OtherCounts(other)
     }
 
     /// Usage as Anthropic's API reports it, where `input_tokens` excludes cache reads and writes.
@@ -207,7 +228,7 @@ public struct Usage: Sendable, Hashable {
     var hasNegativeCount: Bool {
         inputTokens < 0 || outputTokens < 0 || cacheReadTokens < 0 || cacheWriteTokens < 0 || cacheWrite5mTokens < 0
             || cacheWrite1hTokens < 0 || reasoningTokens < 0 || inputAudioTokens < 0 || outputAudioTokens < 0
-            || requests < 0 || other.values.contains { $0 < 0 }
+            || requests < 0 || (otherStorage?.counts.values.contains { $0 < 0 } ?? false)
     }
 
     private func throwNegative() throws {
@@ -229,9 +250,24 @@ public struct Usage: Sendable, Hashable {
         sum.inputAudioTokens += rhs.inputAudioTokens
         sum.outputAudioTokens += rhs.outputAudioTokens
         sum.requests += rhs.requests
-        for (k, v) in rhs.other { sum.other[k, default: 0] += v }
+        if let counts = rhs.otherStorage?.counts {
+            for (k, v) in counts { sum.other[k, default: 0] += v }
+        }
         return sum
     }
+}
+
+/// The storage of ``Usage/other``: a dictionary shared by copies, replaced (never changed) while
+/// shared, and changed in place only by a `Usage` that holds it alone.
+// @unchecked Sendable: `counts` is mutated only through `Usage.other`'s `_modify`, after
+// `isKnownUniquelyReferenced` proved that no other value (and so no other thread) can see it.
+final class OtherCounts: Hashable, @unchecked Sendable {
+    var counts: [UsageKind: Int]
+
+    init(_ counts: [UsageKind: Int]) { self.counts = counts }
+
+    static func == (lhs: OtherCounts, rhs: OtherCounts) -> Bool { lhs === rhs || lhs.counts == rhs.counts }
+    func hash(into hasher: inout Hasher) { hasher.combine(counts) }
 }
 
 extension Usage: Codable {

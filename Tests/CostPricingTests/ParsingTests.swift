@@ -81,6 +81,32 @@ struct ParsingTests {
         #expect((u + u).inputTokens == 700)
     }
 
+    @Test("usage counts of other kinds are values: copies do not share changes, and equal counts are equal")
+    func otherCountsAreValues() {
+        var a = Usage(inputTokens: 10, outputTokens: 5)
+        a[.webSearches] = 2
+        var b = a
+        b[.webSearches] = 3
+        b[.inputImages] = 1
+        #expect(a[.webSearches] == 2 && a[.inputImages] == 0)
+        #expect(b.other == [.webSearches: 3, .inputImages: 1])
+        // in place on a value that holds its counts alone
+        b.other[.webSearches, default: 0] += 1
+        #expect(b[.webSearches] == 4 && a[.webSearches] == 2)
+        // a usage whose other counts were all removed equals one that never had any
+        b.other.removeAll()
+        var c = Usage(inputTokens: 10, outputTokens: 5)
+        #expect(b == c && b.hashValue == c.hashValue)
+        c[.audioSeconds] = 7
+        c[.audioSeconds] = 0
+        #expect(c == Usage(inputTokens: 10, outputTokens: 5) && c.other.isEmpty)
+        // sums carry other kinds, and the addends keep theirs
+        let sum = a + a
+        #expect(sum[.webSearches] == 4 && a[.webSearches] == 2)
+        #expect(Usage(other: [.webSearches: 1]) == Usage(other: [.webSearches: 1]))
+        #expect(Usage(other: [.webSearches: 1]) != Usage(other: [.webSearches: 2]))
+    }
+
     @Test("nearest-name suggestions")
     func suggestions() {
         #expect(Suggest.nearest("gpt-4x", in: ["gpt-4o", "gpt-4", "claude-3", "gpt-4.1"]).contains("gpt-4o"))

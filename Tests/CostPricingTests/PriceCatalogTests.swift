@@ -99,6 +99,63 @@ struct PriceCatalogTests {
         #expect(mismatches == 0)
     }
 
+    @Test("the lock-free first-level table stays exact while it grows under readers")
+    func identityTableGrowsUnderReaders() async throws {
+        let catalog = try PriceCatalog(contentsOf: try #require(PriceCatalog.bundledCatalogURL))  // a fresh, empty cache
+        let engine = CostEngine(catalog: catalog)
+        let reference = CostEngine(catalog: try PriceCatalog.bundled())
+        // enough distinct ids to grow the table several times (it starts with 1,024 slots)
+        let ids = catalog.providers.flatMap { provider in provider.models.prefix(150).map { (provider.id, $0.id) } }
+        #expect(ids.count > 1_000)
+        let usage = Usage(inputTokens: 250_000, outputTokens: 3_000, cacheReadTokens: 50_000)
+        let at = try Timestamp.parse("2026-11-01T12:00:00Z")
+        let want = ids.map { try? reference.cost(usage, model: $0.1, provider: $0.0, at: at).total }
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var bad = 0
+                    // each worker walks the ids from its own starting point, so inserts and reads interleave
+                    for step in 0..<(ids.count * 2) {
+                        let k = (step * (worker + 1) + worker * 397) % ids.count
+                        if (try? engine.cost(usage, model: ids[k].1, provider: ids[k].0, at: at).total) != want[k] { bad += 1 }
+                    }
+                    return bad
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+    }
+
+    @Test("a model whose prices change on a date is priced at the price in force, on every path")
+    func pricesByStartDate() throws {
+        let catalog = try PriceCatalog(contentsOf: try #require(PriceCatalog.bundledCatalogURL))
+        let engine = CostEngine(catalog: catalog)
+        let usage = Usage(inputTokens: 300_000, outputTokens: 20_000, cacheReadTokens: 100_000, cacheWriteTokens: 10_000)
+        var checked = 0
+        for provider in catalog.providers {
+            for model in provider.models where model.prices.count > 1 {
+                // (a few ids are reached only through their provider's match rules, not as written)
+                guard let resolved = try? catalog.resolve(model: model.id, provider: provider.id), resolved.model === model,
+                    let days = resolved.startDays
+                else { continue }
+                for day in days where day != .min {
+                    for seconds in [-1, 0, 86_399, 86_400] {
+                        let at = Date(timeIntervalSince1970: TimeInterval(day * 86_400 + seconds))
+                        let price = try #require(model.standardPrice(at: at))
+                        let want = try CostEngine.compute(usage, price: price, model: resolved.identity).total
+                        // twice by string (the second from the lock-free table), and pre-resolved
+                        #expect(try engine.cost(usage, model: model.id, provider: provider.id, at: at).total == want)
+                        #expect(try engine.cost(usage, model: model.id, provider: provider.id, at: at).total == want)
+                        #expect(try engine.cost(usage, model: resolved, at: at).total == want)
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked > 20)
+    }
+
     @Test("user overrides win over bundled prices; private and local models can be added")
     func overrides() throws {
         let bundled = try PriceCatalog.bundled()
