@@ -60,6 +60,10 @@ struct StripeState {
         self.table = table
     }
 
+    /// A stripe keeps at most this many rolling-window charges before it is folded (a stripe does
+    /// not age its own charges out: the shared accounts do, once they have them).
+    static let maxEntries = 4_096
+
     /// Whether `request` may use the allotment (same budgets as the request it was granted for).
     @inline(__always)
     private func matches(_ request: BudgetRequest) -> Bool {
@@ -116,6 +120,7 @@ struct StripeState {
         else { return false }
         for index in grants.indices {
             guard hold.budgets[index] == grants[index].name, holds[slot].keys[index] == grants[index].key,
+                grants[index].entries.count < Self.maxEntries,
                 let used = usedAfterSettling(index, charge: hold.charge, actual: actual),
                 used <= grants[index].allotment,
                 (try? grants[index].held.subtracting(hold.charge)) != nil,

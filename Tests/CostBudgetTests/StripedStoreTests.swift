@@ -22,6 +22,17 @@ struct StripedStoreTests {
         MemoryBudgetStore(now: clock.function, striping: striping)
     }
 
+    /// A store that stripes from the start and one that never does, on one clock, with the same budgets.
+    static func twins(_ budgets: [Budget]) async -> (striped: MemoryBudgetStore, plain: MemoryBudgetStore, clock: TestClock) {
+        let clock = TestClock(Self.start)
+        let twins = (store(.always, clock: clock), store(.never, clock: clock))
+        for budget in budgets {
+            await twins.0.setBudget(budget)
+            await twins.1.setBudget(budget)
+        }
+        return (twins.0, twins.1, clock)
+    }
+
     /// Runs `body` on `threads` OS threads and waits for them, at most `seconds` (then the test fails).
     static func onThreads(_ threads: Int, seconds: Double = 120, _ body: @escaping @Sendable (Int) -> Void) async {
         let done = DispatchSemaphore(value: 0)
@@ -89,13 +100,8 @@ struct StripedStoreTests {
 
     @Test("holds spread over stripes up to 69.9% and the request reaching 70%: the same decisions as without stripes")
     func reclaimAtTheWarning() async throws {
-        let clock = TestClock(Self.start)
-        let striped = Self.store(.always, clock: clock)
-        let plain = Self.store(.never, clock: clock)
-        for store in [striped, plain] {
-            try await store.setBudget(F.budget("org", dollars: 100))
-            try await store.setBudget(F.budget("ana", scope: BudgetScope(.user("ana")), dollars: 1_000))
-        }
+        let (striped, plain, _) = await Self.twins(
+            [try F.budget("org", dollars: 100), try F.budget("ana", scope: BudgetScope(.user("ana")), dollars: 1_000)])
         let request = Self.request("0.10", user: "ana")
         var holds: [BudgetHold] = []
         for i in 0..<699 {
@@ -147,6 +153,23 @@ struct StripedStoreTests {
         _ = try store.reserveNow(Self.request("1", user: "ana"), policy: BudgetPolicy(), ttl: .seconds(300), stripe: 3)
         let after = try #require(try await store.state(of: "org"))
         #expect(after.spent.cost == F.money("30") && after.held.cost == F.money("1"))
+    }
+
+    @Test("a rolling window counted on stripes that fold again and again ages out as without stripes")
+    func rollingRefolds() async throws {
+        let (striped, plain, clock) = await Self.twins([try F.budget("hour", period: .rolling(hours: 1))])
+        for i in 0..<5_000 {
+            for (store, stripe) in [(striped, i % 3), (plain, nil)] {
+                let hold = try #require(
+                    try store.reserveNow(Self.request("0.01"), policy: BudgetPolicy(), ttl: .seconds(300), stripe: stripe).hold)
+                _ = try store.commitNow(hold, actual: hold.charge)
+            }
+            clock.advance(by: 1)
+        }
+        // charges at seconds 0…4,999; at 5,000 those at or before second 1,400 have aged out
+        let got = try #require(try await striped.state(of: "hour"))
+        let want = try #require(try await plain.state(of: "hour"))
+        #expect(got.spent == want.spent && got.spent.cost == F.money("35.99") && got.held == .zero)
     }
 
     static func prefix(of hold: BudgetHold) -> UInt64 {
