@@ -344,21 +344,20 @@ extension BudgetAccounts {
                 let mid = (low + high) / 2
                 if counters[key].entries[mid].at <= first.at { low = mid + 1 } else { high = mid }
             }
-            let tail = counters[key].entries[low...]
-            var merged: [(at: Date, charge: BudgetCharge)] = []
-            merged.reserveCapacity(tail.count + entries.count)
+            // only the tail is copied: the shared array stays uniquely referenced and is cut in place
+            let tail = Array(counters[key].entries[low...])
+            counters[key].entries.removeSubrange(low...)
             var i = tail.startIndex
             var j = entries.startIndex
             while i < tail.endIndex || j < entries.endIndex {
                 if j == entries.endIndex || (i < tail.endIndex && tail[i].at <= entries[j].at) {
-                    merged.append(tail[i])
+                    counters[key].entries.append(tail[i])
                     i += 1
                 } else {
-                    merged.append(entries[j])
+                    counters[key].entries.append(entries[j])
                     j += 1
                 }
             }
-            counters[key].entries.replaceSubrange(low..., with: merged)
         } else {
             counters[key].entries.append(contentsOf: entries)
         }

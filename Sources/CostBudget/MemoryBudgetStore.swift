@@ -402,12 +402,15 @@ public final class MemoryBudgetStore: BudgetStore, @unchecked Sendable {
     }
 }
 
-/// A ``StripeState`` behind its own lock, in an object of its own (the lock pads itself off the
-/// state's cache lines).
+/// A ``StripeState`` behind its own lock, in an object of its own. The lock pads itself off other
+/// cache lines; the state is padded off the object's header and the next object (the stripes are
+/// allocated one after the other, and another thread's retain writes its stripe's header).
 // @unchecked Sendable: `state` is only read or written between `lock.lock()` and `lock.unlock()`.
 final class BudgetStripe: @unchecked Sendable {
     let lock = SpinLock()
+    private let padBefore: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     @exclusivity(unchecked) var state: StripeState
+    private let padAfter: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
     init(table: Int) {
         state = StripeState(table: table)
