@@ -172,6 +172,24 @@ struct StripedStoreTests {
         #expect(got.spent == want.spent && got.spent.cost == F.money("35.99") && got.held == .zero)
     }
 
+    @Test("spend rebuilt from the ledger replaces what stripes had counted; their open holds still count")
+    func replaceSpendWithAllotments() async throws {
+        let (striped, plain, _) = await Self.twins([try F.budget("org", dollars: 1_000)])
+        for store in [striped, plain] {
+            for i in 0..<12 {
+                let hold = try #require(
+                    try store.reserveNow(Self.request("2"), policy: BudgetPolicy(), ttl: .seconds(300), stripe: i % 4).hold)
+                if i % 3 == 0 { _ = try store.commitNow(hold, actual: BudgetCharge(cost: F.money("1"))) }
+            }
+            let window = try #require(try await store.state(of: "org")?.window)
+            #expect(try await store.replaceSpend(of: "org", with: BudgetSpend(window: window, total: BudgetCharge(cost: F.money("7")))))
+        }
+        let got = try #require(try await striped.state(of: "org"))
+        let want = try #require(try await plain.state(of: "org"))
+        #expect(got.spent == want.spent && got.held == want.held)
+        #expect(got.spent.cost == F.money("7") && got.held.cost == F.money("16"))
+    }
+
     static func prefix(of hold: BudgetHold) -> UInt64 {
         hold.id.halves.high & 0xFFFF_FFFF_0000_F000
     }
