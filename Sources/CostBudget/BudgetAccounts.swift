@@ -65,6 +65,10 @@ struct BudgetAccounts {
         /// Committed charges of a rolling window, oldest first (from `head` on).
         var head = 0
         var entries: [(at: Date, charge: BudgetCharge)] = []
+        /// The allotments of quiet headroom handed to stripes (``StripeState``), in the limit's
+        /// measure: counted as used by every quiet check here, so that what the stripes may still
+        /// hold without asking never takes the budget past its quiet region.
+        var granted: Int128 = 0
     }
 
     /// A hold not yet settled (in a free slot: `serial` 0).
@@ -77,6 +81,9 @@ struct BudgetAccounts {
         var model = ""
         var createdAt = Date.distantPast
         var expiresAt = Date.distantPast
+        /// A stripe's hold whose charge was folded into the budgets' shared `held` (it settles
+        /// under the store's lock); always `false` in the shared table.
+        var isFolded = false
     }
 
     /// What ``reserve(_:policy:at:expiresAt:verdicts:)`` decided.
@@ -92,11 +99,14 @@ struct BudgetAccounts {
     /// Where a hold is, and its serial number; ``uuid`` makes the public id of it.
     ///
     /// The UUID keeps the version-4 and variant bits: the high half is the store's random prefix
-    /// (upper 32 bits) with the slot in the bits the version nibble leaves (28 bits), the low half
-    /// is the serial number. A commit finds its slot without hashing and checks the serial.
+    /// (upper 32 bits) with the table and slot in the bits the version nibble leaves (28 bits: 4
+    /// for the table, 0 = the shared one and 1… a stripe's, 24 for the slot), the low half is the
+    /// serial number (unique per table). A commit finds its slot without hashing and checks the serial.
     struct HoldID {
         var slot: Int
         var serial: UInt64
+        /// 0: the shared table of ``BudgetAccounts``; `n`: the table of stripe `n − 1`.
+        var table = 0
 
         /// A random prefix for a store's ids: upper 32 bits, with the version nibble.
         static func makePrefix() -> UInt64 {
@@ -104,10 +114,12 @@ struct BudgetAccounts {
             return generator.next() & 0xFFFF_FFFF_0000_0000 | 0x4000
         }
 
-        static let maxSlot = 1 << 28 - 1
+        static let maxSlot = 1 << 24 - 1
+        static let maxTable = 15
 
         func uuid(prefix: UInt64) -> UUID {
-            let slotBits = UInt64(slot & 0xFFF) | UInt64(slot >> 12) << 16
+            let bits = table << 24 | slot
+            let slotBits = UInt64(bits & 0xFFF) | UInt64(bits >> 12) << 16
             return UUID(high: prefix | slotBits, low: serial)
         }
 
@@ -115,24 +127,27 @@ struct BudgetAccounts {
         init?(_ id: UUID, prefix: UInt64) {
             let (high, low) = id.halves
             guard high & 0xFFFF_FFFF_0000_F000 == prefix else { return nil }
-            slot = Int(high & 0xFFF) | Int(high >> 16 & 0xFFFF) << 12
+            let bits = Int(high & 0xFFF) | Int(high >> 16 & 0xFFFF) << 12
+            slot = bits & Self.maxSlot
+            table = bits >> 24
             serial = low
         }
 
-        init(slot: Int, serial: UInt64) {
+        init(slot: Int, serial: UInt64, table: Int = 0) {
             self.slot = slot
             self.serial = serial
+            self.table = table
         }
     }
 
     private(set) var accounts: [Account] = []
     /// The counters of each account, at the same key.
-    private var counters: [Counters] = []
+    var counters: [Counters] = []
     /// Keys of the live budgets, by name.
     private var names: [String: Int] = [:]
     /// Keys of the live budgets in name order.
     private(set) var ordered: [Int] = []
-    private var matcher = BudgetMatcher()
+    private(set) var matcher = BudgetMatcher()
     /// Open holds by slot; free slots (serial 0) are listed in ``freeSlots``. Not optionals, so
     /// that a commit reads a slot's fields in place instead of copying the hold out.
     private var holds: [OpenHold] = []
@@ -142,7 +157,7 @@ struct BudgetAccounts {
     /// The store's prefix of hold ids (``HoldID``).
     let idPrefix: UInt64
     /// Reused buffer of matching keys (no allocation per request once warm).
-    private var scratch: [Int] = []
+    private(set) var scratch: [Int] = []
     /// The request whose matching keys ``scratch`` holds, while no budget has changed since: a
     /// caller that sends the same dimensions again skips the index (equal strings that share their
     /// storage compare in a few instructions).
@@ -242,7 +257,7 @@ struct BudgetAccounts {
         for key in scratch {
             try roll(key, at: instant)
             guard counters[key].window != nil else { continue }
-            if !accounts[key].isQuiet(usedAfter(key, estimate)) {
+            if !accounts[key].isQuiet(usedAfter(key, estimate).saturatingAdd(counters[key].granted)) {
                 quiet = false
                 break
             }
@@ -304,9 +319,21 @@ struct BudgetAccounts {
     /// Settles `hold` with `actual`; whether the hold was still open.
     mutating func commit(_ hold: BudgetHold, actual: BudgetCharge, at instant: Date) throws -> Bool {
         try expireHolds(at: instant)
-        let slot = find(hold.id)
-        let keys = slot.map { holds[$0].keys } ?? KeyList()
-        if slot != nil, isIntact(keys, names: hold.budgets) {
+        guard let slot = find(hold.id) else {
+            try settle(hold, actual: actual, at: instant, open: nil)
+            return false
+        }
+        try settle(hold, actual: actual, at: instant, open: holds[slot].keys)
+        free(slot)
+        return true
+    }
+
+    /// Records `actual` against the hold's budgets; `open`: the keys of the hold while it is open
+    /// (its charge comes off their held amounts), `nil` for a hold already settled or expired.
+    @inline(__always)
+    mutating func settle(_ hold: BudgetHold, actual: BudgetCharge, at instant: Date, open: KeyList?) throws {
+        let keys = open ?? KeyList()
+        if open != nil, isIntact(keys, names: hold.budgets) {
             // the hold as it was issued: its keys are the budgets, and it counts against each
             for index in 0..<keys.count {
                 try settle(keys[index], unhold: hold.charge, actual: actual, at: instant, write: false)
@@ -329,8 +356,6 @@ struct BudgetAccounts {
                 try settle(target.key, unhold: target.unhold, actual: actual, at: instant, write: true)
             }
         }
-        if let slot { free(slot) }
-        return slot != nil
     }
 
     /// Drops a hold without spend; whether it was open.
@@ -361,7 +386,7 @@ struct BudgetAccounts {
     // MARK: - Internals
 
     /// Leaves the keys of the live budgets that count `request` in ``scratch``, in name order.
-    private mutating func match(_ request: BudgetRequest) {
+    mutating func match(_ request: BudgetRequest) {
         if isLastMatch(request) { return }
         lastMatch = LastMatch(
             isValid: true, dimensions: request.dimensions, provider: request.provider, model: request.model)
@@ -389,7 +414,7 @@ struct BudgetAccounts {
 
     /// Spent + held + `estimate` in the budget's measure, as ``BudgetPolicy`` computes it.
     @inline(__always)
-    private func usedAfter(_ key: Int, _ estimate: BudgetCharge) -> Int128 {
+    func usedAfter(_ key: Int, _ estimate: BudgetCharge) -> Int128 {
         let limit = accounts[key].budget.limit
         let used = limit.measure(counters[key].spent).saturatingAdd(limit.measure(counters[key].held))
         let (after, overflow) = used.addingReportingOverflow(limit.measure(estimate))
@@ -434,7 +459,7 @@ struct BudgetAccounts {
     }
 
     /// Throws when no slot is left for one more open hold (checked before anything is written).
-    private func checkHoldCapacity() throws {
+    func checkHoldCapacity() throws {
         guard freeSlots.isEmpty, holds.count > HoldID.maxSlot else { return }
         throw BudgetError(code: .overflow, message: "too many open holds (\(holds.count)): commit or release them")
     }
@@ -466,7 +491,8 @@ struct BudgetAccounts {
 
     /// The slot of one of this store's open holds; `nil` for a settled hold or any other id.
     private func find(_ id: UUID) -> Int? {
-        guard let hold = HoldID(id, prefix: idPrefix), hold.slot < holds.count, holds[hold.slot].serial == hold.serial
+        guard let hold = HoldID(id, prefix: idPrefix), hold.table == 0, hold.slot < holds.count,
+            holds[hold.slot].serial == hold.serial
         else { return nil }
         return hold.slot
     }
@@ -476,7 +502,7 @@ struct BudgetAccounts {
         freeSlots.append(slot)
     }
 
-    private mutating func unhold(_ open: OpenHold) throws {
+    mutating func unhold(_ open: OpenHold) throws {
         for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
             _ = try counters[open.keys[index]].held.subtracting(open.charge)
         }
@@ -485,7 +511,7 @@ struct BudgetAccounts {
         }
     }
 
-    private mutating func expireHolds(at instant: Date) throws {
+    mutating func expireHolds(at instant: Date) throws {
         guard nextExpiry <= instant else { return }
         var earliest = Date.distantFuture
         for slot in holds.indices where holds[slot].serial != 0 {
@@ -516,7 +542,7 @@ struct BudgetAccounts {
     }
 
     /// Resets a calendar or custom account when the period changed; ages out a rolling one.
-    private mutating func roll(_ key: Int, at instant: Date) throws {
+    mutating func roll(_ key: Int, at instant: Date) throws {
         if let seconds = accounts[key].rollingSeconds {
             let start = instant.addingTimeInterval(-Double(seconds))
             counters[key].window = PeriodWindow(start: start, end: instant)

@@ -339,10 +339,21 @@ final class IdentityTable: @unchecked Sendable {
 /// thread descheduled while holding the lock costs others a `sched_yield`, not a burnt quantum.
 /// (`package`: CostBudget's in-memory store uses it too. On Linux, `Mutex` is a priority-inheritance
 /// futex that hands the lock over through the kernel: with more threads than cores it convoys.)
+///
+/// The flag sits between two 56-byte pads, so that two locks (or a lock and data another core
+/// writes) never share a 64-byte cache line.
 package final class SpinLock: Sendable {
+    private let padBefore: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
     private let locked = Atomic<Bool>(false)
+    private let padAfter: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0)
 
     package init() {}
+
+    /// Takes the lock if it is free; `false` (without waiting) when another thread holds it.
+    @inline(__always)
+    package func tryLock() -> Bool {
+        !locked.exchange(true, ordering: .acquiring)
+    }
 
     @inline(__always)
     package func lock() {

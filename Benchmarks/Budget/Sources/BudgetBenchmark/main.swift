@@ -74,17 +74,24 @@ let stores: [MemoryBudgetStore] = try blocking {
     return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
 }
 
+/// Callers whose last hold was on a stripe of the store (the table nibble of the hold id, the
+/// upper half of its fifth byte, is not 0): the store stripes its headroom once callers contend.
+let stripedCallers = Atomic<Int>(0)
+
 /// One caller's loop on the synchronous API.
 @Sendable func syncCaller(_ store: MemoryBudgetStore, _ count: Int, record: Bool) throws -> [UInt64] {
     var samples: [UInt64] = []
     samples.reserveCapacity(record ? count : 0)
+    var last: UUID?
     for _ in 0..<count {
         let start = nanos()
         let reservation = try store.reserveNow(request, policy: policy)
         guard let hold = reservation.hold else { throw BenchmarkError(description: "refused: \(reservation.decision.summary)") }
         _ = try store.commitNow(hold, actual: hold.charge)
         if record { samples.append(nanos() &- start) }
+        last = hold.id
     }
+    if record, let last, last.uuid.4 >> 4 != 0 { stripedCallers.add(1, ordering: .relaxed) }
     return samples
 }
 
@@ -161,4 +168,4 @@ let rate = Int(Double(sorted.count) / (Double(elapsed) / 1e9))
 print(
     "reserve+commit, 3 budgets, \(callers) \(mode == "tasks" ? "task(s)" : "thread(s)"), \(stores.count) store(s), "
         + "\(sorted.count) pairs: p50 \(micros(sorted[sorted.count / 2])) µs, p99 \(micros(sorted[sorted.count * 99 / 100])) µs, "
-        + "\(rate) pairs/s")
+        + "\(rate) pairs/s" + (mode == "tasks" ? "" : ", \(stripedCallers.load(ordering: .relaxed))/\(callers) callers on stripes"))
