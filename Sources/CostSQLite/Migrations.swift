@@ -125,13 +125,13 @@ struct Migrator {
     /// one on (time bucket, series): a batch then dirties a few index pages of the current bucket
     /// instead of about one page per series. The rollups' series indexes go: queries read rollups by
     /// bucket range, and only `forget` filtered on series alone (it now scans). The bucket is
-    /// `pos >> 44` (2^24 ms, about 4.7 hours), `SQLiteUsageLedger.eventBucketShift`.
+    /// `pos >> 46` (2^26 ms, about 18.6 hours), `SQLiteUsageLedger.eventBucketShift`.
     static let ingestLayout: [Migration] = [
         Migration(
             name: "0012-ingest-layout",
             sql: """
                 DROP INDEX events_series;
-                CREATE INDEX events_bucket_series ON events(pos >> 44, series);
+                CREATE INDEX events_bucket_series ON events(pos >> 46, series);
                 DROP INDEX rollup_hourly_series;
                 DROP INDEX rollup_daily_series;
                 DROP INDEX rollup_monthly_series;

@@ -100,8 +100,8 @@ extension SQLiteUsageLedger {
     }
 
     /// The shift of `pos` that gives an event's time bucket in the `events_bucket_series` index
-    /// (2^24 ms, about 4.7 hours; migration `0012-ingest-layout` writes the same constant).
-    static let eventBucketShift: Int64 = 44
+    /// (2^26 ms, about 18.6 hours; migration `0012-ingest-layout` writes the same constant).
+    static let eventBucketShift: Int64 = 46
 
     /// The time buckets a raw query's range covers (bounded by the stored events when open), or nil
     /// when there are too many to list (SQLite then reads the time range).
