@@ -281,11 +281,7 @@ public actor SQLiteUsageLedger: UsageLedger {
         let hourly = try db.cached(upsertSQL[RollupLevel.hourly.rawValue] ?? "")
         let daily = try db.cached(upsertSQL[RollupLevel.daily.rawValue] ?? "")
         let monthly = try db.cached(upsertSQL[RollupLevel.monthly.rawValue] ?? "")
-        // In key order: consecutive upserts then touch the same or neighbouring B-tree pages.
-        let ordered = deltas.sorted { a, b in
-            (a.key.level.rawValue, a.key.bucket, a.key.series) < (b.key.level.rawValue, b.key.bucket, b.key.series)
-        }
-        for (key, totals) in ordered {
+        for (key, totals) in deltas {
             let statement: Statement
             switch key.level {
             case .hourly: statement = hourly
@@ -339,10 +335,7 @@ public actor SQLiteUsageLedger: UsageLedger {
     static func applyDimensions(_ deltas: [DimensionDelta: UsageTotals], _ db: Connection) throws {
         guard !deltas.isEmpty else { return }
         let statement = try db.cached(dimensionUpsertSQL)
-        let ordered = deltas.sorted { a, b in
-            (a.key.bucket, a.key.dimension, a.key.value) < (b.key.bucket, b.key.dimension, b.key.value)
-        }
-        for (key, totals) in ordered {
+        for (key, totals) in deltas {
             statement.reset()
             statement.bind(key.bucket, at: 1)
             statement.bind(key.dimension, at: 2)

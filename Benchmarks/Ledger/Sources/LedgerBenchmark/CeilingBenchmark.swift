@@ -343,9 +343,7 @@ private func ceilingRun(_ s: CeilingSettings, _ variant: CeilingVariant, source 
                     }
                 }
                 var dimensionDeltas: [DimensionKey: RollupSums] = [:]
-                // In key order, as the ledger writes them (neighbouring upserts touch neighbouring pages).
-                let orderedDeltas = deltas.sorted { ($0.key.level, $0.key.bucket, $0.key.series) < ($1.key.level, $1.key.bucket, $1.key.series) }
-                for (key, sums) in orderedDeltas {
+                for (key, sums) in deltas {
                     if key.level == 1, dimensionUpsert != nil, let values = seriesValues[key.series] {
                         for (d, value) in values.enumerated() {
                             dimensionDeltas[DimensionKey(bucket: key.bucket, dimension: d, value: value), default: RollupSums()]
@@ -361,9 +359,7 @@ private func ceilingRun(_ s: CeilingSettings, _ variant: CeilingVariant, source 
                     rollupRows += 1
                 }
                 if let dimensionUpsert {
-                    for (key, sums) in dimensionDeltas.sorted(by: {
-                        ($0.key.bucket, $0.key.dimension, $0.key.value) < ($1.key.bucket, $1.key.dimension, $1.key.value)
-                    }) {
+                    for (key, sums) in dimensionDeltas {
                         dimensionUpsert.bind(key.bucket, 1)
                         dimensionUpsert.bind(Int64(key.dimension), 2)
                         dimensionUpsert.bind(key.value, 3)
