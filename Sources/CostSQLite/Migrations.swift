@@ -112,7 +112,7 @@ struct Migrator {
         // Recommendations with their lifecycle and history, auto-execution settings and model routes
         // (SQLiteRecommendationStore).
         Migration(name: "0009-recommendations", sql: SQLiteRecommendationStore.schemaSQL),
-    ] + alerts + daemon
+    ] + alerts + daemon + ingestLayout
 
     /// Alerts, their outbox and delivery attempts, channels and rules (SQLiteAlertStore); kept apart
     /// so migrations added beside it merge as one line.
@@ -120,6 +120,24 @@ struct Migrator {
 
     /// The daemon's jobs: last runs and leases (SQLiteDaemonJobStore).
     static let daemon: [Migration] = [Migration(name: "0011-daemon-jobs", sql: SQLiteDaemonJobStore.schemaSQL)]
+
+    /// The ingestion layout (Documentation/Ledger.md, "Layout"). The per-series index on events becomes
+    /// one on (time bucket, series): a batch then dirties a few index pages of the current bucket
+    /// instead of about one page per series. The rollups' series indexes go: queries read rollups by
+    /// bucket range, and only `forget` filtered on series alone (it now scans). The bucket is
+    /// `pos >> 46` (2^26 ms, about 18.6 hours), `SQLiteUsageLedger.eventBucketShift`.
+    static let ingestLayout: [Migration] = [
+        Migration(
+            name: "0012-ingest-layout",
+            sql: """
+                DROP INDEX events_series;
+                CREATE INDEX events_bucket_series ON events(pos >> 46, series);
+                DROP INDEX rollup_hourly_series;
+                DROP INDEX rollup_daily_series;
+                DROP INDEX rollup_monthly_series;
+                DROP INDEX rollup_other_series;
+                """)
+    ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
     /// `UsageDimension.rolledUp`), backfilled from the daily series rollup.

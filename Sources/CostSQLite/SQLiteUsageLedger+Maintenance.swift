@@ -99,7 +99,12 @@ extension SQLiteUsageLedger {
             }
             try SQLiteUsageLedger.applyDimensions(negative, db)
             try db.execute("DELETE FROM rollup_dimension_daily WHERE events <= 0")
-            result.eventsDeleted = try run("DELETE FROM events WHERE series IN (\(seriesSQL))")
+            // Every stored bucket listed, so SQLite seeks the (bucket, series) index rather than
+            // reading the whole table (integers from the database, written into the SQL).
+            let buckets = try SQLiteUsageLedger.eventBuckets(UsageFilter(), db: db).map {
+                "(pos >> \(SQLiteUsageLedger.eventBucketShift)) IN (\($0.map(String.init).joined(separator: ","))) AND "
+            }
+            result.eventsDeleted = try run("DELETE FROM events WHERE \(buckets ?? "")series IN (\(seriesSQL))")
             for level in RollupLevel.allCases {
                 result.aggregateRowsDeleted += try run("DELETE FROM rollup_\(level.rawValue) WHERE series IN (\(seriesSQL))")
             }

@@ -162,6 +162,9 @@ public actor SQLiteUsageLedger: UsageLedger {
             return (statuses, newSeries, generation)
         }
         buckets = rollupBuckets
+        // Drop the snapshot first: while it shares storage with `seriesIDs`, the merge below would
+        // copy every cached series (nine strings each) at every batch.
+        cacheSnapshot = [:]
         if outcome.generation != seriesGeneration { seriesIDs.removeAll() }
         seriesGeneration = outcome.generation
         seriesIDs.merge(outcome.newSeries) { $1 }
@@ -345,19 +348,35 @@ public actor SQLiteUsageLedger: UsageLedger {
     /// Binds the 14 counts and 3 split amounts of `totals` from column `start`.
     static func bindTotals(_ totals: UsageTotals, to statement: Statement, from start: Int32) {
         let u = totals.usage
-        let values: [Int] = [
-            totals.events, u.requests, totals.errors, totals.rateLimited, totals.unpriced, u.inputTokens,
-            u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.cacheWrite5mTokens, u.cacheWrite1hTokens,
-            u.reasoningTokens, u.inputAudioTokens, u.outputAudioTokens,
-        ]
-        for (i, value) in values.enumerated() { statement.bind(value, at: start + Int32(i)) }
-        var column = start + Int32(values.count)
-        for money in [totals.cost, totals.inputCost, totals.outputCost] {
-            let (hi, lo) = split(money)
+        // One bind per column, without building arrays (this runs for every aggregate row of a batch).
+        var column = start
+        func next(_ value: Int) {
+            statement.bind(value, at: column)
+            column += 1
+        }
+        next(totals.events)
+        next(u.requests)
+        next(totals.errors)
+        next(totals.rateLimited)
+        next(totals.unpriced)
+        next(u.inputTokens)
+        next(u.outputTokens)
+        next(u.cacheReadTokens)
+        next(u.cacheWriteTokens)
+        next(u.cacheWrite5mTokens)
+        next(u.cacheWrite1hTokens)
+        next(u.reasoningTokens)
+        next(u.inputAudioTokens)
+        next(u.outputAudioTokens)
+        func money(_ amount: Money) {
+            let (hi, lo) = split(amount)
             statement.bind(hi, at: column)
             statement.bind(lo, at: column + 1)
             column += 2
         }
+        money(totals.cost)
+        money(totals.inputCost)
+        money(totals.outputCost)
     }
 
     static let dimensionUpsertSQL: String = {

@@ -10,6 +10,12 @@ internal import Foundation
 enum StoredJSON {
     static func appendString(_ value: String, to out: inout String) {
         out.append("\"")
+        // Most values (ids, model names, tag values) need no escape: append them whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(value)
+            out.append("\"")
+            return
+        }
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out.append("\\\"")
@@ -57,18 +63,24 @@ enum StoredJSON {
 
     static func costDetail(_ cost: EventCost) -> String? {
         var out = "{"
+        out.reserveCapacity(160)
         var first = true
         func key(_ name: String) {
-            if !first { out.append(",") }
+            out.append(first ? "\"" : ",\"")
             first = false
-            out.append("\"\(name)\":")
+            out.append(name)
+            out.append("\":")
         }
         if !cost.categories.isEmpty {
             key("c")
             out.append("{")
-            for (index, category) in cost.categories.keys.sorted(by: { $0.rawValue < $1.rawValue }).enumerated() {
+            for (index, (category, amount)) in cost.categories.sorted(by: { $0.key.rawValue < $1.key.rawValue }).enumerated() {
                 if index > 0 { out.append(",") }
-                out.append("\"\(category.rawValue)\":\"\((cost.categories[category] ?? .zero).decimalString)\"")
+                out.append("\"")
+                out.append(category.rawValue)
+                out.append("\":\"")
+                out.append(amount.decimalString)
+                out.append("\"")
             }
             out.append("}")
         }

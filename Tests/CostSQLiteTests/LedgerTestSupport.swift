@@ -326,6 +326,35 @@ extension SQLiteUsageLedger {
             }
         }
         try db.execute("DELETE FROM schema_migrations WHERE name <> '0001-usage-ledger'; " + drops.joined(separator: " ") + " PRAGMA user_version = 1")
+        try restoreFirstMigrationIndexesForTesting()
+    }
+
+    /// Re-creates the indexes of `0001-usage-ledger` that a later migration dropped.
+    func restoreFirstMigrationIndexesForTesting() throws {
+        for statement in Migrator.ledger[0].sql.split(separator: ";") {
+            let sql = statement.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard sql.hasPrefix("CREATE INDEX ") else { continue }
+            try db.execute(sql.replacingOccurrences(of: "CREATE INDEX ", with: "CREATE INDEX IF NOT EXISTS "))
+        }
+    }
+
+    /// Takes the file back to the layout before `0012-ingest-layout` (the indexes of 0001, no
+    /// bucket index), with its data: what a database written by the previous release holds.
+    func rewindIngestLayoutForTesting() throws {
+        try db.execute("DROP INDEX IF EXISTS events_bucket_series; DELETE FROM schema_migrations WHERE name = '0012-ingest-layout'")
+        try restoreFirstMigrationIndexesForTesting()
+        try db.execute("PRAGMA user_version = 11")
+    }
+
+    /// The names of the indexes on `table` (`@testable`).
+    func indexNamesForTesting(_ table: String) throws -> Set<String> {
+        try db.readTransaction {
+            let statement = try db.cached("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
+            statement.bind(table, at: 1)
+            var names: Set<String> = []
+            while try statement.step() { names.insert(statement.text(0) ?? "") }
+            return names
+        }
     }
 }
 

@@ -141,6 +141,66 @@ struct SQLiteUsageLedgerTests {
         try await check(kept + later, "backfilled, then recorded")
     }
 
+    @Test("a database from before migration 0012 moves to the bucketed layout with every total and raw answer unchanged")
+    func ingestLayoutMigration() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let events = SampleData.standard
+        let (first, later) = (Array(events.prefix(450)), Array(events.dropFirst(450)))
+        let configuration = Fixtures.configuration()
+        // Aggregate answers, and raw ones (a range off any hour; one user, two users, a tag).
+        let since = Fixtures.date("2026-01-16T03:20:01.234Z")
+        let until = Fixtures.date("2026-02-14T17:05:09.876Z")
+        var queries = [UsageQuery(), UsageQuery(groupBy: [.user]), UsageQuery(groupBy: [.model, .team], bucket: .day)]
+        for users in [["alice"], ["alice", "bob"]] {
+            var filter = UsageFilter(since: since, until: until)
+            filter.equals[.user] = Set(users)
+            queries.append(UsageQuery(filter: filter, groupBy: [.model], bucket: .day))
+            queries.append(UsageQuery(filter: UsageFilter(equals: filter.equals), groupBy: [.project]))
+        }
+        queries.append(UsageQuery(filter: UsageFilter(since: since, until: until), groupBy: [.user, .model]))
+        func answers(_ ledger: SQLiteUsageLedger) async throws -> [UsageReport] {
+            var reports: [UsageReport] = []
+            for query in queries { reports.append(try await ledger.query(query)) }
+            return reports
+        }
+        let before: [UsageReport]
+        let exported: [UsageEvent]
+        do {
+            let ledger = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
+            #expect(try await ledger.record(contentsOf: first).added == first.count)
+            // Back to the layout of a database written before migration 0012.
+            try await ledger.rewindIngestLayoutForTesting()
+            #expect(try await ledger.indexNamesForTesting("events").contains("events_series"))
+            #expect(try await ledger.indexNamesForTesting("rollup_hourly").contains("rollup_hourly_series"))
+            #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM schema_migrations") == Int64(SQLiteUsageLedger.schemaVersion - 1))
+            before = try await answers(ledger)
+            exported = try await exportAll(ledger)
+        }
+        #expect(before.contains { $0.source == .raw })
+        let reopened = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
+        #expect(try await reopened.info().schemaVersion == SQLiteUsageLedger.schemaVersion)
+        #expect(try await reopened.integrityCheck() == "ok")
+        #expect(try await reopened.indexNamesForTesting("events") == ["events_bucket_series", "events_other_usage"])
+        for table in ["rollup_hourly", "rollup_daily", "rollup_monthly", "rollup_other"] {
+            #expect(try await reopened.indexNamesForTesting(table).isEmpty, "\(table)")
+        }
+        let after = try await answers(reopened)
+        for (old, new) in zip(before, after) {
+            #expect(old == new, "\(old.query)")
+        }
+        #expect(try await exportAll(reopened) == exported)
+        #expect(try await reopened.query(UsageQuery()).totals == totals(of: first))
+        // New events, and replays of old ones, after the migration.
+        let result = try await reopened.record(contentsOf: later + first.prefix(10))
+        #expect(result.added == later.count)
+        #expect(result.duplicates == 10)
+        #expect(try await reopened.query(UsageQuery()).totals == totals(of: events))
+        var filter = UsageFilter(since: since, until: until)
+        filter.equals[.user] = ["alice"]
+        try await expectSameAsRaw(reopened, UsageQuery(filter: UsageFilter(equals: filter.equals), groupBy: [.model]), events: events, source: .monthly)
+    }
+
     @Test("a file that is not a database is refused, not overwritten")
     func notADatabase() throws {
         let directory = try TemporaryDirectory()

@@ -9,7 +9,7 @@
 // each chunk of rows is read into memory before its timed section.
 //
 // Variants:
-//   events   the ceiling: INSERTs into `events` only (primary key, unique id index, series index, FK check)
+//   events   the ceiling: INSERTs into `events` only (primary key, unique id index, (bucket, series) index, FK check)
 //   rollups  exploration, not the ceiling: plus the hourly/daily/monthly series upserts and, when the
 //            schema has `rollup_dimension_daily`, the per-dimension daily upserts, with the ledger's SQL
 //            and the deltas added up in Swift inside the timed section: the least a ledger with this

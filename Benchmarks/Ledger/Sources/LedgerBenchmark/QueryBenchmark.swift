@@ -129,6 +129,9 @@ func explainPlans(_ path: String, since: Date, rawRange: UsageFilter, users: [St
     let lo = Int64((rawRange.since ?? since).timeIntervalSince1970 * 1000) << 20
     let hi = Int64((rawRange.until ?? Date()).timeIntervalSince1970 * 1000) << 20
 
+    // The time buckets of the `events_bucket_series` index (pos >> 46) that the range covers.
+    let bucketList = ((lo >> 46)...((hi - 1) >> 46)).map(String.init).joined(separator: ",")
+
     struct Probe {
         var name: String
         var sql: String
@@ -160,7 +163,11 @@ func explainPlans(_ path: String, since: Date, rawRange: UsageFilter, users: [St
                 sql: "SELECT 0, s.model, e.other_usage FROM events e JOIN series s ON s.id = e.series WHERE e.pos >= ? AND e.pos < ? AND s.user IN (?) AND e.other_usage IS NOT NULL",
                 ints: [(1, lo), (2, hi)], texts: [(3, user)]),
             Probe(
-                name: "raw \(user): series ids first (events_series)",
+                name: "raw \(user): buckets and series ids first",
+                sql: "SELECT 0, s.model, \(rawSums) FROM events e JOIN series s ON s.id = e.series WHERE (e.pos >> 46) IN (\(bucketList)) AND e.series IN (SELECT id FROM series WHERE user IN (?)) AND e.pos >= ? AND e.pos < ? GROUP BY 1, 2",
+                ints: [(2, lo), (3, hi)], texts: [(1, user)]),
+            Probe(
+                name: "raw \(user): series ids first (no bucket list)",
                 sql: "SELECT 0, s.model, \(rawSums) FROM events e JOIN series s ON s.id = e.series WHERE e.series IN (SELECT id FROM series WHERE user IN (?)) AND e.pos >= ? AND e.pos < ? GROUP BY 1, 2",
                 ints: [(2, lo), (3, hi)], texts: [(1, user)]),
             Probe(
