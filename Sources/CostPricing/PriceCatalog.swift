@@ -152,7 +152,8 @@ public final class PriceCatalog: Sendable {
     /// `anthropic.claude-3-5-sonnet-20241022-v2:0`, `us.anthropic.…`, `claude-3-5-sonnet-v2@20241022`),
     /// or a LiteLLM key (`bedrock/eu-west-1/…`). User overrides win; then, when `provider` is one of
     /// LiteLLM's provider names, LiteLLM's exact key; then genai-prices' match rules (with its
-    /// provider fallbacks); then exact LiteLLM keys.
+    /// provider fallbacks); then exact LiteLLM keys; then, with a provider named, the id of one of
+    /// its models as listed (for the few entries whose rules do not accept their own id).
     ///
     /// - throws: ``PricingError`` `.unknownModel` with the nearest known ids, or `.unknownProvider`.
     public func resolve(model: String, provider: String? = nil) throws -> ResolvedModel {
@@ -248,6 +249,11 @@ public final class PriceCatalog: Sendable {
                 if let found = matchPrimary(alt, in: provider) { return found }
                 if let m = provider.exactIndex[alt] { return ResolvedModel(model: m, requested: alt) }
             }
+        }
+        // 5. a model the provider lists under this very id, though its match rules do not accept
+        //    the id (a few genai-prices entries; genai-prices itself finds no model there)
+        for r in refs {
+            if let m = provider.models.first(where: { $0.id.lowercased() == r }) { return ResolvedModel(model: m, requested: r) }
         }
         return nil
     }

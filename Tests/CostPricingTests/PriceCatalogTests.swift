@@ -127,6 +127,21 @@ struct PriceCatalogTests {
         #expect(mismatches == 0)
     }
 
+    @Test("every model a provider lists resolves by its own id with that provider")
+    func everyListedIdResolves() throws {
+        let catalog = try PriceCatalog.bundled()
+        var failures: [String] = []
+        for provider in catalog.providers {
+            for model in provider.models where (try? catalog.resolve(model: model.id, provider: provider.id)) == nil {
+                failures.append("\(provider.id)/\(model.id)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(10))")
+        // one whose match rules do not accept its own id (genai-prices finds no model there)
+        let listed = try catalog.resolve(model: "regional.openai.gpt-5.6-luna", provider: "aws")
+        #expect(listed.model.id == "regional.openai.gpt-5.6-luna")
+    }
+
     @Test("a model whose prices change on a date is priced at the price in force, on every path")
     func pricesByStartDate() throws {
         let catalog = try PriceCatalog(contentsOf: try #require(PriceCatalog.bundledCatalogURL))
@@ -135,10 +150,8 @@ struct PriceCatalogTests {
         var checked = 0
         for provider in catalog.providers {
             for model in provider.models where model.prices.count > 1 {
-                // (a few ids are reached only through their provider's match rules, not as written)
-                guard let resolved = try? catalog.resolve(model: model.id, provider: provider.id), resolved.model === model,
-                    let days = resolved.startDays
-                else { continue }
+                let resolved = try catalog.resolve(model: model.id, provider: provider.id)
+                guard resolved.model === model, let days = resolved.startDays else { continue }
                 for day in days where day != .min {
                     for seconds in [-1, 0, 86_399, 86_400] {
                         let at = Date(timeIntervalSince1970: TimeInterval(day * 86_400 + seconds))
