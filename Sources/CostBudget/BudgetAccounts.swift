@@ -184,9 +184,11 @@ struct BudgetAccounts {
     mutating func setBudget(_ budget: Budget) {
         if let key = names[budget.name] {
             if accounts[key].budget.period != budget.period {
-                let held = counters[key].held
+                // holds and stripes' allotments outlive a change of period (they are settled later)
+                let (held, granted) = (counters[key].held, counters[key].granted)
                 counters[key] = Counters()
                 counters[key].held = held
+                counters[key].granted = granted
             }
             accounts[key].budget = budget
             accounts[key].configure()

@@ -113,8 +113,9 @@ struct StripeState {
     /// Settles one of the stripe's holds not yet folded, when the actual fits the allotment and
     /// the calendar windows are current; `false` (nothing written) when the shared accounts must.
     mutating func commit(_ id: BudgetAccounts.HoldID, hold: BudgetHold, actual: BudgetCharge, at instant: Date) -> Bool {
-        guard isGranted, from <= instant, instant < until else { return false }
+        // expired holds first, so that a hold past its TTL is reported expired on every path
         if nextExpiry <= instant { expire(at: instant) }
+        guard isGranted, from <= instant, instant < until else { return false }
         guard let slot = find(id), !holds[slot].isFolded, hold.budgets.count == grants.count,
             holds[slot].keys.count == grants.count
         else { return false }
@@ -275,6 +276,9 @@ extension BudgetAccounts {
     /// afterwards the shared counters are exact for it and its open holds are folded (they settle
     /// and expire here). Returns the earliest expiry among its folded holds.
     mutating func fold(_ stripe: inout StripeState, at instant: Date) throws -> Date {
+        // holds whose TTL has passed are dropped, not folded: the shared accounts must not count
+        // them in the decision that follows the fold
+        if stripe.nextExpiry <= instant { stripe.expire(at: instant) }
         if stripe.isGranted {
             // check every sum first: all or nothing
             for grant in stripe.grants where accounts[grant.key].isLive {

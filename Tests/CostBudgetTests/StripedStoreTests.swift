@@ -235,4 +235,34 @@ struct StripedStoreTests {
         let state = try #require(try await store.state(of: "org"))
         #expect(state.spent.cost == F.money("810") && state.held == .zero)
     }
+
+    // Found in review (2026-11-23): a stripe's expired holds were folded into the shared counters
+    // and counted by the decision right after the fold.
+
+    @Test("a stripe's hold past its TTL does not count in the next decision, on another stripe or its own")
+    func expiredStripeHoldsDoNotCount() async throws {
+        for (estimate, user, stripe) in [("20", nil as String?, 1), ("50", nil, 1), ("20", "bob", 0)] {
+            let (striped, plain, clock) = await Self.twins([try F.budget("org", dollars: 100)])
+            _ = try striped.reserveNow(Self.request("60", user: user == nil ? nil : "ana"), policy: BudgetPolicy(), ttl: .seconds(10), stripe: 0)
+            _ = try plain.reserveNow(Self.request("60", user: user == nil ? nil : "ana"), policy: BudgetPolicy(), ttl: .seconds(10), stripe: nil)
+            clock.advance(by: 11)
+            let got = try striped.reserveNow(Self.request(estimate, user: user), policy: BudgetPolicy(), ttl: .seconds(300), stripe: stripe)
+            let want = try plain.reserveNow(Self.request(estimate, user: user), policy: BudgetPolicy(), ttl: .seconds(300), stripe: nil)
+            #expect(got.decision.action == want.decision.action, "\(estimate) on stripe \(stripe)")
+            #expect(got.decision.deciding?.level == want.decision.deciding?.level, "\(estimate) on stripe \(stripe)")
+            #expect((got.hold == nil) == (want.hold == nil))
+        }
+    }
+
+    @Test("a stripe's hold committed after its TTL and its period ended is reported expired, as without stripes")
+    func expiredAcrossPeriod() async throws {
+        let (striped, plain, clock) = await Self.twins([try F.budget("org", dollars: 100)])
+        clock.set(F.date("2026-05-31T23:59:55Z"))
+        let h1 = try #require(try striped.reserveNow(Self.request("1"), policy: BudgetPolicy(), ttl: .seconds(10), stripe: 0).hold)
+        let h2 = try #require(try plain.reserveNow(Self.request("1"), policy: BudgetPolicy(), ttl: .seconds(10), stripe: nil).hold)
+        clock.advance(by: 20)
+        let c1 = try striped.commitNow(h1, actual: h1.charge)
+        let c2 = try plain.commitNow(h2, actual: h2.charge)
+        #expect(c1.holdWasExpired && c2.holdWasExpired)
+    }
 }
