@@ -106,8 +106,8 @@ extension SQLiteUsageLedger {
     /// The time buckets a raw query's range covers (bounded by the stored events when open), or nil
     /// when there are too many to list (SQLite then reads the time range).
     static func eventBuckets(_ filter: UsageFilter, db: Connection) throws -> ClosedRange<Int64>? {
-        guard let low = try filter.since.map({ millis($0) << 20 }) ?? db.scalarInt("SELECT MIN(pos) FROM events"),
-            let high = try filter.until.map({ (millis($0) << 20) - 1 }) ?? db.scalarInt("SELECT MAX(pos) FROM events"),
+        guard let low = try filter.since.map({ position(at: $0) }) ?? db.scalarInt("SELECT MIN(pos) FROM events"),
+            let high = try filter.until.map({ position(at: $0) &- 1 }) ?? db.scalarInt("SELECT MAX(pos) FROM events"),
             low <= high
         else { return nil }
         let buckets = (low >> eventBucketShift)...(high >> eventBucketShift)
@@ -116,15 +116,25 @@ extension SQLiteUsageLedger {
 
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded(.down)) }
 
+    /// The first `pos` of the millisecond of `date` (`pos` is milliseconds << 20 plus a counter),
+    /// for a time bound: dates beyond what `pos` can hold (before 1691 or after 2248) are clamped
+    /// to its ends, so a bound such as `.distantFuture` keeps every event instead of wrapping.
+    static func position(at date: Date) -> Int64 {
+        let limit = Double(Int64(1) << 43) - 1
+        let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        guard ms.isFinite else { return ms > 0 ? Int64(limit) << 20 : -Int64(limit) << 20 }
+        return Int64(min(max(ms, -limit), limit)) << 20
+    }
+
     static func rawTimeClause(_ filter: UsageFilter) -> Clause {
         var clause = Clause()
         if let since = filter.since {
             clause.sql.append("e.pos >= ?")
-            clause.bindings.append(.int(millis(since) << 20))
+            clause.bindings.append(.int(position(at: since)))
         }
         if let until = filter.until {
             clause.sql.append("e.pos < ?")
-            clause.bindings.append(.int(millis(until) << 20))
+            clause.bindings.append(.int(position(at: until)))
         }
         return clause
     }
