@@ -46,26 +46,21 @@ struct LedgerTimeBoundTests {
         #expect(try await ledger.query(UsageQuery()).totals.events == events.count / 2)
     }
 
-    @Test("a raw query whose end is 2^43 ms (2248-09-26) answers instead of overflowing")
-    func untilAtTwoPow43() async throws {
+    @Test(
+        "raw queries with bounds at or beyond what a position holds keep the event (no overflow, no wrap)",
+        arguments: [
+            // an end of exactly 2^43 ms (2248-09-26T15:10:22.208Z): it overflowed with the new index
+            (nil as Date?, Date(timeIntervalSince1970: 8_796_093_022.2085)),
+            // the distant future: it wrapped to a negative position
+            (Fixtures.date("2026-01-01T00:00:00.5Z"), Date.distantFuture),
+            (Date.distantPast.addingTimeInterval(0.5), Date.distantFuture),
+        ])
+    func boundsBeyondPositions(since: Date?, until: Date) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let ledger = try SQLiteUsageLedger(path: directory.databasePath, configuration: Fixtures.configuration())
         _ = try await ledger.record(contentsOf: [makeEvent("a", dimensions: UsageDimensions(user: "alice"))])
-        var filter = UsageFilter(until: Date(timeIntervalSince1970: 8_796_093_022.2085))  // 2248-09-26T15:10:22.208Z
-        #expect(SQLiteUsageLedger.millis(filter.until!) == 1 << 43)
-        filter.equals[.user] = ["alice"]
-        let report = try await ledger.query(UsageQuery(filter: filter))
-        #expect(report.source == .raw && report.totals.events == 1)
-    }
-
-    @Test("a raw query up to the distant future (beyond what a position holds) keeps every event")
-    func untilDistantFuture() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = try SQLiteUsageLedger(path: directory.databasePath, configuration: Fixtures.configuration())
-        _ = try await ledger.record(contentsOf: [makeEvent("a", dimensions: UsageDimensions(user: "alice"))])
-        var filter = UsageFilter(since: Fixtures.date("2026-01-01T00:00:00.5Z"), until: .distantFuture)
+        var filter = UsageFilter(since: since, until: until)
         filter.equals[.user] = ["alice"]
         let report = try await ledger.query(UsageQuery(filter: filter))
         #expect(report.source == .raw && report.totals.events == 1)
