@@ -371,18 +371,20 @@ struct BudgetAccounts {
 
     /// Open holds, oldest first; each names the budgets it still counts against.
     var openHolds: [BudgetHold] {
-        holds.indices.compactMap { slot -> BudgetHold? in
-            let open = holds[slot]
-            guard open.serial != 0 else { return nil }
-            var budgets: [String] = []
-            for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
-                budgets.append(accounts[open.keys[index]].budget.name)
-            }
-            return BudgetHold(
-                id: HoldID(slot: slot, serial: open.serial).uuid(prefix: idPrefix), budgets: budgets,
-                charge: open.charge, provider: open.provider, model: open.model, createdAt: open.createdAt,
-                expiresAt: open.expiresAt)
+        holds.indices.compactMap { slot in
+            holds[slot].serial == 0 ? nil : hold(holds[slot], id: HoldID(slot: slot, serial: holds[slot].serial))
         }.sorted { $0.createdAt < $1.createdAt }
+    }
+
+    /// The public form of an open hold (of the shared table or a stripe's): its live budgets' names.
+    func hold(_ open: OpenHold, id: HoldID) -> BudgetHold {
+        var budgets: [String] = []
+        for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
+            budgets.append(accounts[open.keys[index]].budget.name)
+        }
+        return BudgetHold(
+            id: id.uuid(prefix: idPrefix), budgets: budgets, charge: open.charge, provider: open.provider,
+            model: open.model, createdAt: open.createdAt, expiresAt: open.expiresAt)
     }
 
     // MARK: - Internals
@@ -414,12 +416,17 @@ struct BudgetAccounts {
         }
     }
 
+    /// Spent + held in the budget's measure.
+    @inline(__always)
+    func used(_ key: Int) -> Int128 {
+        let limit = accounts[key].budget.limit
+        return limit.measure(counters[key].spent).saturatingAdd(limit.measure(counters[key].held))
+    }
+
     /// Spent + held + `estimate` in the budget's measure, as ``BudgetPolicy`` computes it.
     @inline(__always)
     func usedAfter(_ key: Int, _ estimate: BudgetCharge) -> Int128 {
-        let limit = accounts[key].budget.limit
-        let used = limit.measure(counters[key].spent).saturatingAdd(limit.measure(counters[key].held))
-        let (after, overflow) = used.addingReportingOverflow(limit.measure(estimate))
+        let (after, overflow) = used(key).addingReportingOverflow(accounts[key].budget.limit.measure(estimate))
         return overflow ? .max : after
     }
 

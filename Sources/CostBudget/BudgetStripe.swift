@@ -239,13 +239,12 @@ extension BudgetAccounts {
             try roll(key, at: instant)
             guard let window = counters[key].window else { return false }
             let account = accounts[key]
-            let base = account.budget.limit.measure(counters[key].spent)
-                .saturatingAdd(account.budget.limit.measure(counters[key].held))
-            let used = usedAfter(key, estimate).saturatingAdd(counters[key].granted)
-            guard account.isQuiet(used) else { return false }
+            let base = used(key)
+            let after = usedAfter(key, estimate).saturatingAdd(counters[key].granted)
+            guard account.isQuiet(after) else { return false }
             let allotment: Int128
             if let quietMax = account.quietMax {
-                allotment = account.budget.limit.measure(estimate) + (quietMax - used) / Self.allotmentDivisor
+                allotment = account.budget.limit.measure(estimate) + (quietMax - after) / Self.allotmentDivisor
             } else {
                 allotment = Self.unboundedAllotment
             }
@@ -330,9 +329,7 @@ extension BudgetAccounts {
     /// its estimate added more than was held): then the stripes must be folded.
     var isGrantedPastQuiet: Bool {
         for key in counters.indices where counters[key].granted != 0 {
-            let limit = accounts[key].budget.limit
-            let used = limit.measure(counters[key].spent).saturatingAdd(limit.measure(counters[key].held))
-            if !accounts[key].isQuiet(used.saturatingAdd(counters[key].granted)) { return true }
+            if !accounts[key].isQuiet(used(key).saturatingAdd(counters[key].granted)) { return true }
         }
         return false
     }
@@ -369,17 +366,9 @@ extension BudgetAccounts {
 
     /// The open holds of a stripe (folded first), as ``openHolds`` lists them.
     func openHolds(of stripe: StripeState) -> [BudgetHold] {
-        stripe.holds.indices.compactMap { slot -> BudgetHold? in
+        stripe.holds.indices.compactMap { slot in
             let open = stripe.holds[slot]
-            guard open.serial != 0 else { return nil }
-            var budgets: [String] = []
-            for index in 0..<open.keys.count where accounts[open.keys[index]].isLive {
-                budgets.append(accounts[open.keys[index]].budget.name)
-            }
-            return BudgetHold(
-                id: HoldID(slot: slot, serial: open.serial, table: stripe.table).uuid(prefix: idPrefix),
-                budgets: budgets, charge: open.charge, provider: open.provider, model: open.model,
-                createdAt: open.createdAt, expiresAt: open.expiresAt)
+            return open.serial == 0 ? nil : hold(open, id: HoldID(slot: slot, serial: open.serial, table: stripe.table))
         }
     }
 }

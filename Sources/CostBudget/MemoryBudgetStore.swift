@@ -81,9 +81,7 @@ public final class MemoryBudgetStore: BudgetStore, @unchecked Sendable {
     /// turns striping on when callers contend.
     @inline(__always)
     private func withLock<T>(_ body: (inout BudgetAccounts) throws -> T) rethrows -> T {
-        if !lock.tryLock() { contended() }
-        defer { lock.unlock() }
-        return try body(&accounts)
+        try locked { try body(&accounts) }
     }
 
     /// Runs `body` holding the lock (it reads and writes ``accounts`` itself).
@@ -128,9 +126,24 @@ public final class MemoryBudgetStore: BudgetStore, @unchecked Sendable {
     private func fold(_ stripe: BudgetStripe, at instant: Date) throws {
         stripe.lock.lock()
         defer { stripe.lock.unlock() }
+        try foldLocked(stripe, at: instant)
+    }
+
+    /// Folds one stripe, under the lock and the stripe's lock.
+    private func foldLocked(_ stripe: BudgetStripe, at instant: Date) throws {
         let expiry = try accounts.fold(&stripe.state, at: instant)
         grantedStripes &= ~(1 << UInt64(stripe.state.table - 1))
         foldedExpiry = min(foldedExpiry, expiry)
+    }
+
+    /// The stripe a hold of this store was taken on, with its decoded id; `nil` for a hold of the
+    /// shared table (or before the store stripes, when no hold is on a stripe).
+    @inline(__always)
+    private func stripe(of hold: BudgetHold) -> (BudgetStripe, BudgetAccounts.HoldID)? {
+        guard isStriped.load(ordering: .relaxed), let id = BudgetAccounts.HoldID(hold.id, prefix: idPrefix), id.table > 0,
+            id.table <= stripes.count
+        else { return nil }
+        return (stripes[id.table - 1], id)
     }
 
     /// Drops the folded holds whose TTL has passed, under the lock.
@@ -298,12 +311,9 @@ public final class MemoryBudgetStore: BudgetStore, @unchecked Sendable {
             let granted: (id: BudgetAccounts.HoldID, deciding: Int?)?
             do {
                 defer { stripe.lock.unlock() }
-                let expiry = try accounts.fold(&stripe.state, at: at)
-                foldedExpiry = min(foldedExpiry, expiry)
-                let bit: UInt64 = 1 << UInt64(stripe.state.table - 1)
-                grantedStripes &= ~bit
+                try foldLocked(stripe, at: at)
                 if try accounts.grant(request, to: &stripe.state, at: at) {
-                    grantedStripes |= bit
+                    grantedStripes |= 1 << UInt64(stripe.state.table - 1)
                     granted = stripe.state.reserve(
                         request, at: at, expiresAt: expiresAt, verdicts: &verdicts, names: &names)
                 } else {
@@ -331,10 +341,7 @@ public final class MemoryBudgetStore: BudgetStore, @unchecked Sendable {
         let at = now()
         let open: Bool
         // a hold is on a stripe only once the store stripes
-        if isStriped.load(ordering: .relaxed), let id = BudgetAccounts.HoldID(hold.id, prefix: idPrefix), id.table > 0,
-            id.table <= stripes.count
-        {
-            let stripe = stripes[id.table - 1]
+        if let (stripe, id) = stripe(of: hold) {
             stripe.lock.lock()
             let settled = stripe.state.commit(id, hold: hold, actual: actual, at: at)
             stripe.lock.unlock()
@@ -380,10 +387,7 @@ public final class MemoryBudgetStore: BudgetStore, @unchecked Sendable {
     /// was already settled or expired.
     public func releaseNow(_ hold: BudgetHold) throws -> Bool {
         let at = now()
-        if isStriped.load(ordering: .relaxed), let id = BudgetAccounts.HoldID(hold.id, prefix: idPrefix), id.table > 0,
-            id.table <= stripes.count
-        {
-            let stripe = stripes[id.table - 1]
+        if let (stripe, id) = stripe(of: hold) {
             stripe.lock.lock()
             let released = stripe.state.release(id, at: at)
             stripe.lock.unlock()

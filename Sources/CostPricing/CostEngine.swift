@@ -75,14 +75,8 @@ public struct CostEngine: Sendable {
     /// the breakdown is built once, in place.
     @inline(__always)
     static func cost(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
-        if case .standard = tier {
-            if let prepared = model.singlePrice {
-                return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
-            }
-            if let days = model.startDays {
-                let prepared = model.standard[model.standardIndex(startDays: days, day: PriceConstraint.day(of: date))]
-                return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
-            }
+        if case .standard = tier, let prepared = model.fastStandardPrice(at: date) {
+            return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
         }
         return try costGeneral(usage, resolved: model, at: date, tier: tier)
     }

@@ -180,7 +180,7 @@ final class LockedLookupCache: @unchecked Sendable {
 /// as the table, so the unretained references in the slots stay valid: the table never starts over.
 /// Beyond ``maxEntries`` distinct string values it stops growing (those ids are still found by
 /// content, under the lock).
-// @unchecked Sendable: see above; `owners`, `tables` and `count` are touched only by writers.
+// @unchecked Sendable: see above; `owners` and `tables` are touched only by writers.
 final class IdentityTable: @unchecked Sendable {
     /// The identity key reads a `String` as two 64-bit words: only where that is its layout.
     static let isSupported = MemoryLayout<String>.size == 16
@@ -248,8 +248,9 @@ final class IdentityTable: @unchecked Sendable {
     private let current = Atomic<UnsafeMutableRawPointer?>(nil)
     // Written by writers only (under the caller's lock).
     @exclusivity(unchecked) private var tables: [UnsafeMutablePointer<Storage>] = []
-    /// The entries and their key strings, kept alive so that each key keeps naming these bytes.
-    @exclusivity(unchecked) private var owners: [(String, String?, ResolvedModel)] = []
+    /// The entries, their keys and key strings, kept alive so that each key keeps naming these
+    /// bytes (and to refill a larger generation).
+    @exclusivity(unchecked) private var owners: [(key: Key, model: String, provider: String?, value: ResolvedModel)] = []
 
     deinit {
         for table in tables {
@@ -287,13 +288,9 @@ final class IdentityTable: @unchecked Sendable {
         lookUp(key) { value in
             // one retain, which the caller hands to the breakdown; the table keeps the entry alive
             value._withUnsafeGuaranteedRef { model in
-                if let single = model.singlePrice {
-                    return ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained(single.context), plan: single.plan)
+                model.fastStandardPrice(at: date).map {
+                    ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained($0.context), plan: $0.plan)
                 }
-                guard let days = model.startDays else { return nil }
-                let index = model.standardIndex(startDays: days, day: PriceConstraint.day(of: date))
-                let prepared = model.standard[index]
-                return ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained(prepared.context), plan: prepared.plan)
             }
         }
     }
@@ -310,18 +307,14 @@ final class IdentityTable: @unchecked Sendable {
             table = .allocate(capacity: 1)
             table.initialize(to: Storage(capacity: max(1024, (existing?.pointee.capacity ?? 0) * 2)))
             tables.append(table)
-            for (index, owner) in owners.enumerated() {
-                place(Slot(key: ownerKeys[index], value: Unmanaged.passUnretained(owner.2)), in: table)
+            for owner in owners {
+                place(Slot(key: owner.key, value: Unmanaged.passUnretained(owner.value)), in: table)
             }
         }
-        owners.append((model, provider, value))
-        ownerKeys.append(key)
+        owners.append((key, model, provider, value))
         place(Slot(key: key, value: Unmanaged.passUnretained(value)), in: table)
         if table != existing { current.store(UnsafeMutableRawPointer(table), ordering: .releasing) }
     }
-
-    /// The keys of `owners`, in the same order (to refill a larger generation).
-    @exclusivity(unchecked) private var ownerKeys: [Key] = []
 
     /// Writes a slot, then publishes it by its tag.
     private func place(_ slot: Slot, in table: UnsafeMutablePointer<Storage>) {

@@ -382,13 +382,17 @@ public final class ResolvedModel: Sendable {
     /// of day.
     let startDays: [Int]?
 
-    /// The index in ``standard`` of the price in force on `day` (``startDays`` must be set): the
-    /// last whose start day has come, else the first.
+    /// The standard price in force at `date` when the fast path can tell it without evaluating
+    /// constraints: the only price, or the last whose start day has come (else the first); `nil`
+    /// sends the caller to the general path (time-of-day prices, unpriced models).
     @inline(__always)
-    func standardIndex(startDays days: [Int], day: Int) -> Int {
+    func fastStandardPrice(at date: Date) -> Prepared? {
+        if let singlePrice { return singlePrice }
+        guard let days = startDays else { return nil }
+        let day = PriceConstraint.day(of: date)
         var i = days.count - 1
         while i > 0 && day < days[i] { i -= 1 }
-        return i
+        return standard[i]
     }
 
     init(model: CatalogModel, requested: String, viaFallback: Bool = false, pricedFor: String? = nil) {
