@@ -6,18 +6,33 @@ import Foundation
 // reserve + commit against 3 applicable budgets (org monthly, team daily, user rolling 24 h) on one
 // SQLiteBudgetStore file shared by PROCESSES processes (this executable, started again as children):
 //
-//   budget-benchmark sqlite PAIRS PROCESSES [full|process-crash]
+//   budget-benchmark sqlite PAIRS PROCESSES [full|process-crash] [--rate R]
 //
 // Each child times every pair and writes the latencies (nanoseconds, one a line) to a file; the
 // parent merges them: p50, p99, p99.9 over all pairs, and pairs per second over the span in which
 // the children ran.
+//
+// Without `--rate` each process runs its pairs back to back (a closed loop: the store saturated,
+// every pair queued behind the other processes' transactions). With `--rate R` each process starts
+// a pair every 1/R s (an open loop, R pairs per second per process), and a pair's latency runs from
+// its scheduled start: a pair held up by a stall makes the pairs scheduled behind it late too, and
+// their lateness is counted (no coordinated omission).
 enum SQLiteBenchmark {
     static func main(_ arguments: [String]) async throws {
         if arguments.first == "sqlite-child" {
             try await child(Array(arguments.dropFirst()))
             return
         }
-        let numbers = arguments.dropFirst().compactMap { Int($0) }
+        var rest = Array(arguments.dropFirst())
+        var rate = 0
+        if let flag = rest.firstIndex(of: "--rate") {
+            guard flag + 1 < rest.count, let value = Int(rest[flag + 1]), value > 0 else {
+                throw BenchmarkError(description: "--rate needs a positive number of pairs per second per process")
+            }
+            rate = value
+            rest.removeSubrange(flag...(flag + 1))
+        }
+        let numbers = rest.compactMap { Int($0) }
         let pairs = numbers.first ?? 20_000
         let processes = numbers.count > 1 ? numbers[1] : 1
         let durability = arguments.contains("process-crash") ? "process-crash" : "full"
@@ -32,7 +47,7 @@ enum SQLiteBenchmark {
             let samples = directory.appendingPathComponent("samples-\(index).txt").path
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-            process.arguments = ["sqlite-child", path, String(pairs), durability, samples]
+            process.arguments = ["sqlite-child", path, String(pairs), durability, samples, String(rate)]
             try process.run()
             children.append((process, samples))
         }
@@ -53,7 +68,7 @@ enum SQLiteBenchmark {
         all.sort()
         func us(_ q: Double) -> String { String(format: "%.0f", Double(all[min(all.count - 1, Int(Double(all.count) * q))]) / 1000) }
         print(
-            "SQLite reserve+commit, 3 budgets, \(processes) process(es), synchronous=\(durability == "full" ? "FULL" : "NORMAL"), \(all.count) pairs: p50 \(us(0.5)) µs, p90 \(us(0.9)) µs, p99 \(us(0.99)) µs, p99.9 \(us(0.999)) µs, \(Int(Double(all.count) / (last - first))) pairs/s"
+            "SQLite reserve+commit, 3 budgets, \(processes) process(es)\(rate > 0 ? " at \(rate) pairs/s each (open loop)" : ""), synchronous=\(durability == "full" ? "FULL" : "NORMAL"), \(all.count) pairs: p50 \(us(0.5)) µs, p90 \(us(0.9)) µs, p99 \(us(0.99)) µs, p99.9 \(us(0.999)) µs, \(Int(Double(all.count) / (last - first))) pairs/s"
         )
     }
 
@@ -74,9 +89,9 @@ enum SQLiteBenchmark {
 
     /// One process: warm up, then time `pairs` reserve + commit pairs.
     static func child(_ arguments: [String]) async throws {
-        guard arguments.count == 4, let pairs = Int(arguments[1]),
-            let durability = SQLiteBudgetStore.Durability(rawValue: arguments[2])
-        else { throw BenchmarkError(description: "sqlite-child PATH PAIRS DURABILITY SAMPLES") }
+        guard arguments.count == 5, let pairs = Int(arguments[1]),
+            let durability = SQLiteBudgetStore.Durability(rawValue: arguments[2]), let rate = Int(arguments[4])
+        else { throw BenchmarkError(description: "sqlite-child PATH PAIRS DURABILITY SAMPLES RATE") }
         let store = try SQLiteBudgetStore(path: arguments[0], durability: durability)
         guard let estimate = Money("0.01") else { throw BenchmarkError(description: "no estimate") }
         let request = BudgetRequest(
@@ -84,8 +99,7 @@ enum SQLiteBenchmark {
             estimate: BudgetCharge(cost: estimate))
         let policy = BudgetPolicy()
         let clock = ContinuousClock()
-        func pair() async throws -> Int64 {
-            let start = clock.now
+        func pair(from start: ContinuousClock.Instant) async throws -> Int64 {
             let reservation = try await store.reserve(request, policy: policy)
             guard let hold = reservation.hold else { throw BenchmarkError(description: "refused: \(reservation.decision.summary)") }
             guard hold.budgets.count == 3 else { throw BenchmarkError(description: "\(hold.budgets.count) budgets applied, not 3") }
@@ -93,11 +107,24 @@ enum SQLiteBenchmark {
             let (s, atto) = (clock.now - start).components
             return s * 1_000_000_000 + atto / 1_000_000_000
         }
-        for _ in 0..<(pairs / 10) { _ = try await pair() }
+        for _ in 0..<(pairs / 10) { _ = try await pair(from: clock.now) }
         var samples: [Int64] = []
         samples.reserveCapacity(pairs)
         let began = Date().timeIntervalSince1970
-        for _ in 0..<pairs { samples.append(try await pair()) }
+        if rate > 0 {
+            // Open loop: pair i is due at first + i/rate. The wait before it spins on the clock:
+            // a sleep would let this VM's idle virtual CPU be descheduled, and its wake-up, late by
+            // up to milliseconds, would be counted as the store's latency.
+            let interval = Duration.nanoseconds(1_000_000_000 / rate)
+            let first = clock.now
+            for i in 0..<pairs {
+                let due = first + interval * i
+                while clock.now < due {}
+                samples.append(try await pair(from: due))
+            }
+        } else {
+            for _ in 0..<pairs { samples.append(try await pair(from: clock.now)) }
+        }
         var text = "\(began) \(Date().timeIntervalSince1970)\n"
         for sample in samples { text += "\(sample)\n" }
         try text.write(toFile: arguments[3], atomically: true, encoding: .utf8)
