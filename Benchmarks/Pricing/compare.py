@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reference tools on the same cases as pricing-benchmark, in the same run: genai-prices'
 calc_price, tokencost's calculate_cost_by_tokens and LiteLLM's cost_per_token.
-Prints one JSON object with calculations per second (best of 3 timed runs) and agreement counts."""
+Prints one JSON object with calculations per second (best of 5 timed runs, as pricing-benchmark
+takes for costctl) and agreement counts."""
 import json
 import sys
 import time
@@ -16,7 +17,7 @@ seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
 
 def rate(fn, items):
     best = 0.0
-    for _ in range(3):
+    for _ in range(5):
         n, start = 0, time.perf_counter()
         while time.perf_counter() - start < seconds:
             for it in items:
