@@ -96,7 +96,10 @@ struct LookupCache: Sendable {
 /// Services pass the same `String` values again and again (a constant, a field of a config).
 /// The first level hashes the two machine words a `String` is made of instead of its bytes. That is
 /// exact: an entry keeps its key strings alive, so equal words mean the same immutable storage (or,
-/// for strings of up to 15 UTF-8 bytes, the same inline bytes). The first level is read without the
+/// for a string stored inline — up to 15 UTF-8 bytes — the same bytes; a short string on the heap
+/// is keyed by its storage, which can only miss). It records at most ``identityCopiesPerId``
+/// storages of one id and none of ids longer than ``identityMaxBytes``: ids decoded afresh for
+/// every request never hit it, and would otherwise fill it (it never starts over) and stay alive. The first level is read without the
 /// lock (see ``IdentityTable``); a miss falls back to the content-keyed table under the lock. A
 /// ``SpinLock`` rather than `Mutex.withLock` (whose generic closure costs a metadata lookup per
 /// call on this hot path) or `NSLock` (a class call and a pthread mutex): every critical section
@@ -134,8 +137,31 @@ final class LockedLookupCache: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         table.insert(model: model, provider: provider, hash: hash, value: value)
-        guard IdentityTable.isSupported else { return }
-        identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value)
+        // The instance the table kept (another thread may have inserted the same id first).
+        let canonical = table.find(model: model, provider: provider, hash: hash) ?? value
+        rememberIdentity(model: model, provider: provider, value: canonical)
+    }
+
+    /// How many storages of each resolution the first level holds (guarded by `lock`).
+    @exclusivity(unchecked) private var identityCopies: [ObjectIdentifier: Int] = [:]
+
+    /// How many distinct storages of one id the first level records. Ids decoded afresh for every
+    /// request (a log importer's) have new storage each time and can never hit the first level;
+    /// without a cap they would fill it (it never starts over) and keep every copy alive.
+    static let identityCopiesPerId = 4
+    /// Longer ids are not recorded in the first level at all (each copy would be kept alive).
+    static let identityMaxBytes = 256
+
+    /// Records the identity of the strings unless the id already has its share of copies (caller
+    /// holds `lock`).
+    private func rememberIdentity(model: String, provider: String?, value: ResolvedModel) {
+        guard IdentityTable.isSupported, model.utf8.count <= Self.identityMaxBytes else { return }
+        let id = ObjectIdentifier(value)
+        let copies = identityCopies[id, default: 0]
+        guard copies < Self.identityCopiesPerId else { return }
+        if identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value) {
+            identityCopies[id] = copies + 1
+        }
     }
 
     // Guarded by `lock`: ids that resolve to nothing, with their error (suggestions are costly to
@@ -165,7 +191,7 @@ final class LockedLookupCache: @unchecked Sendable {
         guard IdentityTable.isSupported else { return }
         lock.lock()
         defer { lock.unlock() }
-        identity.insert(IdentityTable.Key(model: model, provider: provider), model: model, provider: provider, value: value)
+        rememberIdentity(model: model, provider: provider, value: value)
     }
 }
 
@@ -180,8 +206,9 @@ final class LockedLookupCache: @unchecked Sendable {
 /// as the table, so the unretained references in the slots stay valid: the table never starts over.
 /// Beyond ``maxEntries`` distinct string values it stops growing (those ids are still found by
 /// content, under the lock).
-// @unchecked Sendable: see above; `owners` and `tables` are touched only by writers.
-final class IdentityTable: @unchecked Sendable {
+// @unchecked Sendable: see above; `owners` and `tables` are touched only by writers, which hold
+// the lock of the one `LockedLookupCache` that owns the table (file-private: nothing else can).
+fileprivate final class IdentityTable: @unchecked Sendable {
     /// The identity key reads a `String` as two 64-bit words: only where that is its layout.
     static let isSupported = MemoryLayout<String>.size == 16
     struct Key: Equatable {
@@ -295,9 +322,11 @@ final class IdentityTable: @unchecked Sendable {
         }
     }
 
-    /// Adds an entry. Callers hold the lock that serializes writers.
-    func insert(_ key: Key, model: String, provider: String?, value: ResolvedModel) {
-        guard key != .empty, find(key) == nil, owners.count < IdentityTable.maxEntries else { return }
+    /// Adds an entry; `false` when the key is already there or the table is full. The caller
+    /// holds the lock of the ``LockedLookupCache`` that owns this table.
+    @discardableResult
+    func insert(_ key: Key, model: String, provider: String?, value: ResolvedModel) -> Bool {
+        guard key != .empty, find(key) == nil, owners.count < IdentityTable.maxEntries else { return false }
         let existing = current.load(ordering: .relaxed)?.assumingMemoryBound(to: Storage.self)
         var table: UnsafeMutablePointer<Storage>
         if let existing, (owners.count + 1) * 2 <= existing.pointee.capacity {
@@ -314,6 +343,7 @@ final class IdentityTable: @unchecked Sendable {
         owners.append((key, model, provider, value))
         place(Slot(key: key, value: Unmanaged.passUnretained(value)), in: table)
         if table != existing { current.store(UnsafeMutableRawPointer(table), ordering: .releasing) }
+        return true
     }
 
     /// Writes a slot, then publishes it by its tag.

@@ -127,6 +127,45 @@ struct PriceCatalogTests {
         #expect(mismatches == 0)
     }
 
+    /// A copy of `id` in storage of its own, as a decoder makes for every record it reads.
+    static func fresh(_ id: String) -> String { String(decoding: Array(id.utf8), as: UTF8.self) }
+
+    /// Whether the catalog finds `id` on its lock-free first level (the identity of the string).
+    static func hitsFirstLevel(_ catalog: PriceCatalog, _ id: String, at date: Date) -> Bool {
+        guard let found = catalog.cachedStandardPrice(model: id, provider: nil, at: date) else { return false }
+        found.context.release()  // the retain the engine would hand to a breakdown
+        return true
+    }
+
+    @Test("ids decoded afresh for every request do not fill the first level or stay alive there")
+    func freshIdsDoNotFillTheFirstLevel() throws {
+        guard MemoryLayout<String>.size == 16 else { return }
+        let catalog = try PriceCatalog(contentsOf: try #require(PriceCatalog.bundledCatalogURL))
+        let at = try Timestamp.parse("2026-11-01T12:00:00Z")
+        // a log importer: 20,000 records, each with its own copy of one id (longer than 15 bytes,
+        // so not inline), more than the first level's 16,384 entries
+        for _ in 0..<20_000 { _ = try catalog.resolve(model: Self.fresh("claude-sonnet-4-20250514")) }
+        // an id a service keeps from now on still gets the first level
+        let kept = Self.fresh("gpt-4o-mini-2024-07-18")
+        _ = try catalog.resolve(model: kept)
+        #expect(Self.hitsFirstLevel(catalog, kept, at: at))
+        // of ten live copies of one id, only the first few are recorded
+        let copies = (0..<10).map { _ in Self.fresh("gemini-2.5-flash-preview-05-20") }
+        for copy in copies { _ = try catalog.resolve(model: copy) }
+        let recorded = copies.filter { Self.hitsFirstLevel(catalog, $0, at: at) }.count
+        #expect(recorded == LockedLookupCache.identityCopiesPerId)
+        // a very long id resolves (by content) but is never recorded: each copy would stay alive
+        let long = "claude-3-5-sonnet-" + String(repeating: "x", count: LockedLookupCache.identityMaxBytes)
+        #expect(try catalog.resolve(model: long).model.id == "claude-3-5-sonnet")
+        _ = try catalog.resolve(model: long)
+        #expect(!Self.hitsFirstLevel(catalog, long, at: at))
+        // and every answer is still right
+        let engine = CostEngine(catalog: catalog)
+        let usage = Usage(inputTokens: 10_000, outputTokens: 1_000)
+        let want = try CostEngine(catalog: try PriceCatalog.bundled()).cost(usage, model: "claude-sonnet-4-20250514", at: at).total
+        #expect(try engine.cost(usage, model: Self.fresh("claude-sonnet-4-20250514"), at: at).total == want)
+    }
+
     @Test("every model a provider lists resolves by its own id with that provider")
     func everyListedIdResolves() throws {
         let catalog = try PriceCatalog.bundled()
