@@ -85,6 +85,28 @@ struct BudgetStoreContractTests {
         }
     }
 
+    @Test(
+        "a caller whose instant is from before the current period (it read the clock, then waited for the lock) does not reset the period's spend",
+        arguments: BudgetStoreKind.allCases)
+    func staleInstantKeepsThePeriod(kind: BudgetStoreKind) async throws {
+        // F.start is 23:00 UTC on 31 March: the daily period of 1 April begins an hour later
+        let clock = ManualClock(F.start.addingTimeInterval(3_600 + 1))
+        try await withBudgetStore(kind, clock: clock) { store, _ in
+            try await store.setBudget(F.budget("day", dollars: 100, period: .daily(in: F.utc)))
+            // another caller spends $5 in the new day first
+            let first = try #require(try await store.reserve(F.request("5"), policy: BudgetPolicy()).hold)
+            _ = try await store.commit(first, actual: first.charge)
+            // this caller read the clock a moment before midnight and reaches the store only now
+            clock.advance(by: -2)
+            let late = try #require(try await store.reserve(F.request("1"), policy: BudgetPolicy()).hold)
+            clock.advance(by: 3)
+            _ = try await store.commit(late, actual: late.charge)
+            let state = try #require(try await store.state(of: "day"))
+            #expect(state.spent.cost == F.money("6"), "the new day's $5 must not be reset by an instant from the day before")
+            #expect(state.window?.start == F.start.addingTimeInterval(3_600))
+        }
+    }
+
     @Test("release gives the estimate back once; a second release is a no-op", arguments: BudgetStoreKind.allCases)
     func release(kind: BudgetStoreKind) async throws {
         try await withBudgetStore(kind, clock: ManualClock(F.start)) { store, _ in
