@@ -10,6 +10,8 @@ struct QuerySettings {
     var path: String
     var repetitions: Int
     var explain: Bool
+    /// Only the queries whose name contains this text (for profiling one query).
+    var only: String?
 }
 
 struct NamedQuery {
@@ -75,7 +77,7 @@ func runQueries(_ s: QuerySettings) async throws -> [String: Any] {
     log("query: \(s.path) (\(info.events.grouped) events, \(Timestamp.format(info.earliest ?? latest)) … \(Timestamp.format(latest)))")
     let clock = ContinuousClock()
     var results: [[String: Any]] = []
-    for named in queries {
+    for named in queries where s.only.map({ named.name.contains($0) }) ?? true {
         var times: [Double] = []
         var report: UsageReport?
         var runs = named.repetitions ?? s.repetitions
