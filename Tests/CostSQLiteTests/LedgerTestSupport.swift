@@ -346,6 +346,18 @@ extension SQLiteUsageLedger {
         try db.execute("PRAGMA user_version = 11")
     }
 
+    /// `EXPLAIN QUERY PLAN` of every cached statement whose SQL contains `text`, by SQL (`@testable`).
+    func cachedPlansForTesting(containing text: String) throws -> [String: [String]] {
+        var plans: [String: [String]] = [:]
+        for sql in db.cachedSQL where sql.contains(text) {
+            let statement = try Statement(connection: db, sql: "EXPLAIN QUERY PLAN " + sql, persistent: false)
+            var lines: [String] = []
+            while try statement.step() { lines.append(statement.text(3) ?? "") }
+            plans[sql] = lines
+        }
+        return plans
+    }
+
     /// The names of the indexes on `table` (`@testable`).
     func indexNamesForTesting(_ table: String) throws -> Set<String> {
         try db.readTransaction {

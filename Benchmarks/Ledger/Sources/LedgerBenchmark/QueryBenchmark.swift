@@ -131,7 +131,7 @@ func explainPlans(_ path: String, since: Date, rawRange: UsageFilter, users: [St
     let lo = Int64((rawRange.since ?? since).timeIntervalSince1970 * 1000) << 20
     let hi = Int64((rawRange.until ?? Date()).timeIntervalSince1970 * 1000) << 20
 
-    // The time buckets of the `events_bucket_series` index (pos >> 46) that the range covers.
+    // The time buckets of the (time bucket, series) index (pos >> 46) that the range covers.
     let bucketList = ((lo >> 46)...((hi - 1) >> 46)).map(String.init).joined(separator: ",")
 
     struct Probe {
