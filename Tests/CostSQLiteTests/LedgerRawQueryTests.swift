@@ -4,7 +4,7 @@ import Testing
 
 @testable import CostSQLite
 
-/// Raw reports of the SQLite ledger: sums added up row by row in the order of the (time bucket, series)
+/// Raw reports of the SQLite ledger: sums added up row by row from the covering (time bucket, series)
 /// index, unit kinds from their partial index, and the same answers as the events themselves.
 @Suite("SQLite ledger: raw reports")
 struct LedgerRawQueryTests {
@@ -15,7 +15,7 @@ struct LedgerRawQueryTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var name: String
         var query: UsageQuery
-        /// Whether the rows are read by user (a list of series): then the (time bucket, series) index answers.
+        /// Whether the rows are read by user (a list of series): then the covering index answers.
         var byUser: Bool
         var testDescription: String { name }
     }
@@ -67,7 +67,7 @@ struct LedgerRawQueryTests {
         #expect(try await memory.query(test.query).rows == report.rows)
     }
 
-    @Test("a user's raw rows come through the (time bucket, series) index, unit kinds through their partial index, without sorting")
+    @Test("a user's raw rows come from the covering index, unit kinds from their partial index, without sorting")
     func plans() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -84,7 +84,7 @@ struct LedgerRawQueryTests {
         #expect(sums.count >= 2)
         #expect(units.count >= 2)
         for (sql, plan) in sums {
-            #expect(plan.contains { $0.contains("USING INDEX events_bucket_series ") }, "\(plan) for \(sql)")
+            #expect(plan.contains { $0.contains("USING COVERING INDEX events_bucket_series_sums") }, "\(plan) for \(sql)")
             #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan) for \(sql)")
         }
         for (sql, plan) in units {
@@ -112,5 +112,27 @@ struct LedgerRawQueryTests {
         let error = await #expect(throws: SQLiteError.self) { try await ledger.query(query) }
         #expect(error?.code == .statement)
         #expect(error?.description.contains("overflow") == true)
+    }
+
+    @Test("a database from before migration 0013 gets the covering index with every raw answer unchanged")
+    func migration() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = Fixtures.configuration()
+        var before: [UsageReport] = []
+        do {
+            let ledger = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
+            #expect(try await ledger.record(contentsOf: Self.events).added == Self.events.count)
+            try await ledger.rewindRawReportIndexForTesting()
+            #expect(try await ledger.indexNamesForTesting("events") == ["events_bucket_series", "events_other_usage"])
+            for test in Self.cases { before.append(try await ledger.query(test.query)) }
+        }
+        let reopened = try SQLiteUsageLedger(path: directory.databasePath, configuration: configuration)
+        #expect(try await reopened.info().schemaVersion == SQLiteUsageLedger.schemaVersion)
+        #expect(try await reopened.indexNamesForTesting("events") == ["events_bucket_series_sums", "events_other_usage"])
+        #expect(try await reopened.integrityCheck() == "ok")
+        for (test, old) in zip(Self.cases, before) {
+            #expect(try await reopened.query(test.query) == old, "\(test.name)")
+        }
     }
 }
