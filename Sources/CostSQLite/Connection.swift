@@ -198,6 +198,9 @@ final class Connection {
         return statement
     }
 
+    /// The SQL of every statement in the cache (for tests that check query plans).
+    var cachedSQL: [String] { Array(cache.keys) }
+
     /// Resets every statement checked out since the last call, ending their read snapshots.
     func releaseStatements() {
         for statement in checkedOut { sqlite3_reset(statement.handle) }

@@ -112,7 +112,7 @@ struct Migrator {
         // Recommendations with their lifecycle and history, auto-execution settings and model routes
         // (SQLiteRecommendationStore).
         Migration(name: "0009-recommendations", sql: SQLiteRecommendationStore.schemaSQL),
-    ] + alerts + daemon + ingestLayout
+    ] + alerts + daemon + ingestLayout + rawReportIndex
 
     /// Alerts, their outbox and delivery attempts, channels and rules (SQLiteAlertStore); kept apart
     /// so migrations added beside it merge as one line.
@@ -136,6 +136,22 @@ struct Migrator {
                 DROP INDEX rollup_daily_series;
                 DROP INDEX rollup_monthly_series;
                 DROP INDEX rollup_other_series;
+                """)
+    ]
+
+    /// Raw reports read a user's events from the index alone: the (time bucket, series) index carries
+    /// the summed columns, the session and the tags, so a report over a month no longer looks up each
+    /// event's row in the table (Documentation/Performance.md, "Queries").
+    static let rawReportIndex: [Migration] = [
+        Migration(
+            name: "0013-raw-report-index",
+            sql: """
+                CREATE INDEX events_bucket_series_sums ON events(
+                    pos >> 46, series,
+                    requests, priced, input, output, cache_read, cache_write, cache_write_5m, cache_write_1h,
+                    reasoning, input_audio, output_audio, cost_hi, cost_lo, in_cost_hi, in_cost_lo, out_cost_hi,
+                    out_cost_lo, session, tags);
+                DROP INDEX events_bucket_series;
                 """)
     ]
 

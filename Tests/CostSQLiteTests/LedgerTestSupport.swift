@@ -339,11 +339,36 @@ extension SQLiteUsageLedger {
     }
 
     /// Takes the file back to the layout before `0012-ingest-layout` (the indexes of 0001, no
-    /// bucket index), with its data: what a database written by the previous release holds.
+    /// bucket index), with its data: what a database written by the release before it holds.
     func rewindIngestLayoutForTesting() throws {
+        try rewindRawReportIndexForTesting()
         try db.execute("DROP INDEX IF EXISTS events_bucket_series; DELETE FROM schema_migrations WHERE name = '0012-ingest-layout'")
         try restoreFirstMigrationIndexesForTesting()
         try db.execute("PRAGMA user_version = 11")
+    }
+
+    /// Takes the file back to the layout before `0013-raw-report-index` (the bucket index of 0012
+    /// without the summed columns), with its data.
+    func rewindRawReportIndexForTesting() throws {
+        try db.execute(
+            """
+            DROP INDEX IF EXISTS events_bucket_series_sums;
+            CREATE INDEX IF NOT EXISTS events_bucket_series ON events(pos >> 46, series);
+            DELETE FROM schema_migrations WHERE name = '0013-raw-report-index';
+            PRAGMA user_version = 12
+            """)
+    }
+
+    /// `EXPLAIN QUERY PLAN` of every cached statement whose SQL contains `text`, by SQL (`@testable`).
+    func cachedPlansForTesting(containing text: String) throws -> [String: [String]] {
+        var plans: [String: [String]] = [:]
+        for sql in db.cachedSQL where sql.contains(text) {
+            let statement = try Statement(connection: db, sql: "EXPLAIN QUERY PLAN " + sql, persistent: false)
+            var lines: [String] = []
+            while try statement.step() { lines.append(statement.text(3) ?? "") }
+            plans[sql] = lines
+        }
+        return plans
     }
 
     /// The names of the indexes on `table` (`@testable`).

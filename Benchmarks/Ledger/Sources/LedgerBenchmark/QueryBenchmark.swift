@@ -10,6 +10,8 @@ struct QuerySettings {
     var path: String
     var repetitions: Int
     var explain: Bool
+    /// Only the queries whose name contains this text (for profiling one query).
+    var only: String?
 }
 
 struct NamedQuery {
@@ -75,7 +77,7 @@ func runQueries(_ s: QuerySettings) async throws -> [String: Any] {
     log("query: \(s.path) (\(info.events.grouped) events, \(Timestamp.format(info.earliest ?? latest)) … \(Timestamp.format(latest)))")
     let clock = ContinuousClock()
     var results: [[String: Any]] = []
-    for named in queries {
+    for named in queries where s.only.map({ named.name.contains($0) }) ?? true {
         var times: [Double] = []
         var report: UsageReport?
         var runs = named.repetitions ?? s.repetitions
@@ -129,7 +131,7 @@ func explainPlans(_ path: String, since: Date, rawRange: UsageFilter, users: [St
     let lo = Int64((rawRange.since ?? since).timeIntervalSince1970 * 1000) << 20
     let hi = Int64((rawRange.until ?? Date()).timeIntervalSince1970 * 1000) << 20
 
-    // The time buckets of the `events_bucket_series` index (pos >> 46) that the range covers.
+    // The time buckets of the (time bucket, series) index (pos >> 46) that the range covers.
     let bucketList = ((lo >> 46)...((hi - 1) >> 46)).map(String.init).joined(separator: ",")
 
     struct Probe {

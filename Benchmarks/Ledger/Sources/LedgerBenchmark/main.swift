@@ -14,7 +14,7 @@ let usageText = """
                 with the same options; without it the ledger writes one first, untimed]
                 exploration only: [--levels hourly,daily,monthly] [--drop INDEX,…] [--cache-kib K]
       query     time summary and raw queries on a database `ingest --keep` wrote
-                --db PATH [--repeat K (9)] [--explain]
+                --db PATH [--repeat K (9)] [--explain] [--only TEXT (queries whose name contains TEXT)]
       breakdown time the Swift-side steps of record() per event   [--events N (100000)]
       calibrate this machine's SQLite on simple layouts (no index, 2 indexes, random/ordered UUID key)
                 [--rows N (500000)] [--dir DIR]
@@ -80,7 +80,9 @@ do {
         guard let path = options.optional("db") else { throw BenchError("query needs --db PATH") }
         emit(
             try await runQueries(
-                QuerySettings(path: path, repetitions: max(1, try options.int("repeat", 9)), explain: options.flag("explain"))))
+                QuerySettings(
+                    path: path, repetitions: max(1, try options.int("repeat", 9)), explain: options.flag("explain"),
+                    only: options.optional("only"))))
     case "breakdown":
         emit(try runBreakdown(events: max(1, try options.int("events", 100_000)), seed: UInt64(try options.int("seed", 42))))
     case "calibrate":
