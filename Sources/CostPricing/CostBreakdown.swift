@@ -42,7 +42,7 @@ public struct CostBreakdown: Sendable, Hashable {
     public var isPriced: Bool = true
 
     /// Where the cost came from, behind one reference: a breakdown is copied on the engine's hot
-    /// path, and the resolved model shares one context across all its standard-tier breakdowns.
+    /// path, and every breakdown priced at one of a catalog's prices shares one context.
     final class Context: Sendable {
         let model: ModelIdentity
         let price: ModelPrice?
@@ -54,39 +54,51 @@ public struct CostBreakdown: Sendable, Hashable {
         }
     }
 
-    var context: Context
+    /// The context, without a reference count: valid while `owner` holds it or, when `owner` is
+    /// `nil`, for the life of the process (an interned context, see ``InternedContexts``). The
+    /// engine's fast path then copies and destroys a breakdown without an atomic operation.
+    var context: Unmanaged<Context>
+    /// The context when it is not interned (unpriced results, service-tier variants, explicit
+    /// prices, edited breakdowns), else `nil`. Spelled `Optional<Context>`, not `Context?`: a `var`
+    /// of type `Context?` starts as `nil`, so `init` would *assign* it (destroying the old value),
+    /// and the compiler then builds the breakdown in a temporary and copies it.
+    var owner: Optional<Context>
 
     /// The provider and model the price came from.
     public var model: ModelIdentity {
-        get { context.model }
-        set { context = Context(model: newValue, price: context.price, unpricedReason: context.unpricedReason) }
+        get { context._withUnsafeGuaranteedRef { $0.model } }
+        set { setContext(Context(model: newValue, price: price, unpricedReason: unpricedReason)) }
     }
     /// The price that was used (after the timestamp and the service tier chose it); `nil` when unpriced.
     public var price: ModelPrice? {
-        get { context.price }
-        set { context = Context(model: context.model, price: newValue, unpricedReason: context.unpricedReason) }
+        get { context._withUnsafeGuaranteedRef { $0.price } }
+        set { setContext(Context(model: model, price: newValue, unpricedReason: unpricedReason)) }
     }
     /// Why there is no price, for an unpriced breakdown.
     public var unpricedReason: String? {
-        get { context.unpricedReason }
-        set { context = Context(model: context.model, price: context.price, unpricedReason: newValue) }
+        get { context._withUnsafeGuaranteedRef { $0.unpricedReason } }
+        set { setContext(Context(model: model, price: price, unpricedReason: newValue)) }
+    }
+
+    private mutating func setContext(_ owned: Context) {
+        context = Unmanaged.passUnretained(owned)
+        owner = owned
     }
 
     public init(model: ModelIdentity) {
-        self.context = Context(model: model, price: nil, unpricedReason: nil)
-    }
-
-    init(context: Context) {
-        self.context = context
+        let owned = Context(model: model, price: nil, unpricedReason: nil)
+        self.context = Unmanaged.passUnretained(owned)
+        self.owner = owned
     }
 
     /// A priced breakdown, whole (the engine's one construction per request).
     @inline(__always)
     init(
-        context: consuming Context, tier: ServiceTier, input: Int128, cacheRead: Int128, cacheWrite: Int128, output: Int128,
+        context: Unmanaged<Context>, owner: consuming Context?, tier: ServiceTier, input: Int128, cacheRead: Int128, cacheWrite: Int128, output: Int128,
         reasoning: Int128, units: Int128, fees: Int128, inputTotal: Int128, outputTotal: Int128, total: Int128
     ) {
         self.context = context
+        self.owner = owner
         self.serviceTier = tier
         self.input = Money(units: input)
         self.cacheRead = Money(units: cacheRead)

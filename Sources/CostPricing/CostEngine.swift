@@ -37,7 +37,7 @@ public struct CostEngine: Sendable {
     ) throws -> CostBreakdown {
         // an id seen before, of a model with one price or prices by start date: straight to the plan
         if case .standard = tier, let prepared = catalog.cachedStandardPrice(model: model, provider: provider, at: date) {
-            return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context.takeRetainedValue(), tier: .standard)
+            return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context, owner: nil, tier: .standard)
         }
         return try costResolving(usage, model: model, provider: provider, at: date, tier: tier, unknownModel: unknownModel)
     }
@@ -76,7 +76,7 @@ public struct CostEngine: Sendable {
     @inline(__always)
     static func cost(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
         if case .standard = tier, let prepared = model.fastStandardPrice(at: date) {
-            return try compute(usage, plan: prepared.plan, context: prepared.context, tier: .standard)
+            return try compute(usage, plan: prepared.plan, context: prepared.context, owner: nil, tier: .standard)
         }
         return try costGeneral(usage, resolved: model, at: date, tier: tier)
     }
@@ -97,7 +97,7 @@ public struct CostEngine: Sendable {
                 return b
             }
             let prepared = model.standard[index]
-            return try compute(usage, plan: prepared.plan, context: prepared.context, tier: tier)
+            return try compute(usage, plan: prepared.plan, context: prepared.context, owner: nil, tier: tier)
         }
         let price = entry.price(at: date, context: tier.context)
         guard let price else {
@@ -105,9 +105,10 @@ public struct CostEngine: Sendable {
             b.serviceTier = tier
             return b
         }
-        return try compute(
-            usage, plan: price.plan.view, context: CostBreakdown.Context(model: model.identity, price: price, unpricedReason: nil),
-            tier: tier)
+        let owned = CostBreakdown.Context(model: model.identity, price: price, unpricedReason: nil)
+        return try withExtendedLifetime(price) {
+            try compute(usage, plan: price.plan.view, context: Unmanaged.passUnretained(owned), owner: owned, tier: tier)
+        }
     }
 
     /// Prices `usage` with an explicit price (no catalog).
@@ -115,17 +116,20 @@ public struct CostEngine: Sendable {
     /// - throws: ``PricingError`` `.invalidUsage` when a part exceeds its whole (cache reads above
     ///   input tokens), `.overflow`.
     public static func compute(_ usage: Usage, price: ModelPrice, model: ModelIdentity) throws -> CostBreakdown {
-        try withExtendedLifetime(price) {
-            try compute(
-                usage, plan: price.plan.view, context: CostBreakdown.Context(model: model, price: price, unpricedReason: nil),
-                tier: .standard)
+        let owned = CostBreakdown.Context(model: model, price: price, unpricedReason: nil)
+        return try withExtendedLifetime(price) {
+            try compute(usage, plan: price.plan.view, context: Unmanaged.passUnretained(owned), owner: owned, tier: .standard)
         }
     }
 
     /// The engine's loop: each step of the plan, in decomposition order, billed at its rate. The
-    /// caller keeps the plan alive (its context holds the price, which holds the plan).
+    /// caller keeps the plan alive (its context holds the price, which holds the plan), and the
+    /// context: `owner` when it is not interned (see ``CostBreakdown/owner``).
     @inline(__always)
-    static func compute(_ usage: Usage, plan: PricePlan.View, context: consuming CostBreakdown.Context, tier: ServiceTier) throws -> CostBreakdown {
+    static func compute(
+        _ usage: Usage, plan: PricePlan.View, context: Unmanaged<CostBreakdown.Context>, owner: consuming CostBreakdown.Context?,
+        tier: ServiceTier
+    ) throws -> CostBreakdown {
         let count = plan.count
         let inputTokens = usage.inputTokens
         let steps = plan.steps
@@ -196,10 +200,10 @@ public struct CostEngine: Sendable {
             }
         }
         } catch let overflow as TotalOverflow {
-            throw PricingError.overflow("\(overflow.rawValue) of \(context.model)")
+            throw PricingError.overflow("\(overflow.rawValue) of \(context._withUnsafeGuaranteedRef { $0.model })")
         }
         return CostBreakdown(
-            context: context, tier: tier, input: amounts[0], cacheRead: amounts[1], cacheWrite: amounts[2], output: amounts[3],
+            context: context, owner: owner, tier: tier, input: amounts[0], cacheRead: amounts[1], cacheWrite: amounts[2], output: amounts[3],
             reasoning: amounts[4], units: amounts[5], fees: amounts[6], inputTotal: inputTotal, outputTotal: outputTotal,
             total: total)
     }

@@ -128,7 +128,7 @@ final class LockedLookupCache: @unchecked Sendable {
     /// The engine's fastest path: for the standard tier, the prepared breakdown context and plan of
     /// the price in force at `date`, found by the identity of the strings, without locking.
     @inline(__always)
-    func findStandardPrice(model: String, provider: String?, at date: Date) -> ResolvedModel.RetainedPrepared? {
+    func findStandardPrice(model: String, provider: String?, at date: Date) -> ResolvedModel.Prepared? {
         guard IdentityTable.isSupported else { return nil }
         return identity.findStandardPrice(IdentityTable.Key(model: model, provider: provider), at: date)
     }
@@ -311,15 +311,9 @@ fileprivate final class IdentityTable: @unchecked Sendable {
     /// The prepared standard price in force at `date`: the only one, or the one picked by start
     /// day; `nil` for models whose prices depend on the time of day (and unpriced ones).
     @inline(__always)
-    func findStandardPrice(_ key: Key, at date: Date) -> ResolvedModel.RetainedPrepared? {
-        lookUp(key) { value in
-            // one retain, which the caller hands to the breakdown; the table keeps the entry alive
-            value._withUnsafeGuaranteedRef { model in
-                model.fastStandardPrice(at: date).map {
-                    ResolvedModel.RetainedPrepared(context: Unmanaged.passRetained($0.context), plan: $0.plan)
-                }
-            }
-        }
+    func findStandardPrice(_ key: Key, at date: Date) -> ResolvedModel.Prepared? {
+        // the table keeps the entry alive; the prepared price is trivial (its context is interned)
+        lookUp(key) { value in value._withUnsafeGuaranteedRef { $0.fastStandardPrice(at: date) } }
     }
 
     /// Adds an entry; `false` when the key is already there or the table is full. The caller

@@ -141,7 +141,7 @@ public final class PriceCatalog: Sendable {
     /// The prepared standard price in force at `date` of a model id seen before, without resolving
     /// it again (see ``ResolvedModel/startDays``): `nil` sends the caller to ``resolve(model:provider:)``.
     @inline(__always)
-    func cachedStandardPrice(model: String, provider: String?, at date: Date) -> ResolvedModel.RetainedPrepared? {
+    func cachedStandardPrice(model: String, provider: String?, at date: Date) -> ResolvedModel.Prepared? {
         cache.findStandardPrice(model: model, provider: provider, at: date)
     }
 
@@ -353,19 +353,14 @@ public final class ResolvedModel: Sendable {
     /// The provider (the one asked for, when priced through a fallback), model and source.
     public let identity: ModelIdentity
     /// For each of the model's prices (standard tier), the breakdown context every cost priced at
-    /// it shares, and its compiled plan: the engine's fast path allocates nothing per request.
+    /// it shares (interned: it lives as long as the process), and its compiled plan: the engine's
+    /// fast path allocates nothing and counts no reference per request.
     let standard: [Prepared]
 
-    /// A price of the model made ready for the engine: the context its breakdowns share and its plan.
+    /// A price of the model made ready for the engine: the interned context its breakdowns share
+    /// and its plan (the context's price's, so it lives as long as the context). Trivial: the lookup
+    /// hands it out without a reference count.
     struct Prepared: Sendable {
-        let context: CostBreakdown.Context
-        let plan: PricePlan.View
-    }
-
-    /// A ``Prepared`` whose context carries one retain that its taker owns (see
-    /// `CostEngine.cost(_:model:provider:at:tier:unknownModel:)`): the fast path then costs one
-    /// reference-count operation for the context instead of three.
-    struct RetainedPrepared {
         let context: Unmanaged<CostBreakdown.Context>
         let plan: PricePlan.View
     }
@@ -402,13 +397,9 @@ public final class ResolvedModel: Sendable {
         self.pricedFor = pricedFor
         self.identity = pricedFor.map { ModelIdentity(provider: $0, model: model.id, source: model.source) } ?? model.identity
         let identity = self.identity
-        // Views without a retain: each context holds its price, which holds the plan, for as long
-        // as this object (and so `standard`) lives.
-        self.standard = model.prices.map { conditional in
-            Prepared(
-                context: CostBreakdown.Context(model: identity, price: conditional.price, unpricedReason: nil),
-                plan: conditional.price.plan.view)
-        }
+        // Views without a retain: each interned context holds its price, which holds the plan,
+        // for the life of the process.
+        self.standard = model.prices.map { InternedContexts.prepared(model: identity, price: $0.price) }
         // one price applies at every date (see `CatalogModel.standardPriceIndex(at:)`)
         self.singlePrice = standard.count == 1 ? standard[0] : nil
         var days: [Int]? = standard.count > 1 ? [] : nil
