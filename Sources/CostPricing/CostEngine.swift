@@ -125,8 +125,69 @@ public struct CostEngine: Sendable {
     /// The engine's loop: each step of the plan, in decomposition order, billed at its rate. The
     /// caller keeps the plan alive (its context holds the price, which holds the plan), and the
     /// context: `owner` when it is not interned (see ``CostBreakdown/owner``).
+    ///
+    /// Plans whose rates are bounded (``PricePlan/isFastSafe``, nearly all) run a loop without
+    /// overflow checks, since no sum can overflow; the others run ``computeChecked(_:plan:context:owner:tier:)``.
     @inline(__always)
     static func compute(
+        _ usage: Usage, plan: PricePlan.View, context: Unmanaged<CostBreakdown.Context>, owner: consuming CostBreakdown.Context?,
+        tier: ServiceTier
+    ) throws -> CostBreakdown {
+        guard plan.isFastSafe else { return try computeChecked(usage, plan: plan, context: context, owner: owner, tier: tier) }
+        let count = plan.count
+        let inputTokens = usage.inputTokens
+        let steps = plan.steps
+        let descendants = plan.descendants
+        let tiers = plan.tiers
+        // amounts in the breakdown's order: the seven categories (`CostCategory.allCases` order),
+        // then the input direction, the output direction and no direction (the total, at the end)
+        var sums = InlineArray<10, Int128>(repeating: 0)
+        // leaf counts of the steps done so far, on the stack
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: PricePlan.fastMaxSteps) { leaves in
+            for i in 0..<count {
+                // read fields through the pointer: a step is large, and most requests use few fields
+                let step = steps + i
+                var units: Int
+                if step.pointee.slot != 255 {
+                    units = usage.value(code: step.pointee.slot)
+                } else {
+                    units = otherCount(usage, plan: plan.plan, index: step.pointee.otherIndex)
+                }
+                let start = Int(step.pointee.descendantsStart)
+                for d in start..<(start + Int(step.pointee.descendantsCount)) {
+                    units -= leaves[Int(descendants[d])]
+                }
+                // a requests step has no parts, and a negative request count is billed as it is
+                if units < 0, !step.pointee.isRequests { throw negativeLeaf(usage, plan: plan.plan, step: i) }
+                leaves[i] = units
+                if units == 0 { continue }
+                var rate = step.pointee.base
+                if step.pointee.tiersCount > 0 {
+                    var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
+                    while t >= Int(step.pointee.tiersStart) {
+                        if inputTokens > tiers[t].start {
+                            rate = tiers[t].rate
+                            break
+                        }
+                        t -= 1
+                    }
+                }
+                // wrapping operations: the plan's bounds rule out overflow (see `isFastSafe`)
+                let amount = rate &* Int128(truncatingIfNeeded: units)
+                unsafe sums[unchecked: Int(step.pointee.categoryIndex)] &+= amount
+                unsafe sums[unchecked: Int(step.pointee.sumIndex)] &+= amount
+            }
+        }
+        return CostBreakdown(
+            context: context, owner: owner, tier: tier, input: sums[0], cacheRead: sums[1], cacheWrite: sums[2], output: sums[3],
+            reasoning: sums[4], units: sums[5], fees: sums[6], inputTotal: sums[7], outputTotal: sums[8],
+            total: sums[7] &+ sums[8] &+ sums[9])
+    }
+
+    /// The engine's loop with every sum checked for overflow, for plans the fast loop does not
+    /// take (see ``PricePlan/isFastSafe``): rates per several units, very large rates, long plans.
+    @inline(never)
+    static func computeChecked(
         _ usage: Usage, plan: PricePlan.View, context: Unmanaged<CostBreakdown.Context>, owner: consuming CostBreakdown.Context?,
         tier: ServiceTier
     ) throws -> CostBreakdown {

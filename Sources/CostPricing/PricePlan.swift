@@ -13,6 +13,10 @@ final class PricePlan: @unchecked Sendable {
         var categoryIndex: UInt8
         /// 0: no direction, 1: input, 2: output.
         var direction: UInt8
+        /// Where the fast loop sums the step's amount besides its category: 7 (input direction), 8
+        /// (output direction) or 9 (no direction), the positions of ``CostBreakdown``'s
+        /// `inputTotal`, `outputTotal` and `total` after the seven categories.
+        var sumIndex: UInt8
         var isRequests: Bool
         /// Whether `base` and tier rates are per single unit (exact), else per `per` units.
         var exact: Bool
@@ -56,6 +60,7 @@ final class PricePlan: @unchecked Sendable {
                     slot: slot, otherIndex: otherIndex, descendantsStart: Int32(descendants.count),
                     descendantsCount: Int32(line.descendants.count), categoryIndex: line.category.index,
                     direction: line.unit.direction == "input" ? 1 : line.unit.direction == "output" ? 2 : 0,
+                    sumIndex: line.unit.direction == "input" ? 7 : line.unit.direction == "output" ? 8 : 9,
                     isRequests: line.unit.kind == .requests, exact: exact, per: line.unit.per,
                     base: exact ? rates[0] / per : rates[0], tiersStart: Int32(tiers.count),
                     tiersCount: Int32(line.value.tiers.count)))
@@ -74,14 +79,40 @@ final class PricePlan: @unchecked Sendable {
         self.tiers = .allocate(capacity: max(1, tiers.count))
         self.tiers.initialize(from: tiers, count: tiers.count)
         count = steps.count
+        isFastSafe = PricePlan.isFastSafe(steps: steps, tiers: tiers)
     }
 
     /// Number of steps (the buffers may be larger by one: never empty allocations).
     let count: Int
 
+    /// Whether the engine may price this plan without overflow checks (`CostEngine.compute`'s fast
+    /// loop): at most ``fastMaxSteps`` steps, each billed per single unit (exact), no requests
+    /// step with parts, and every rate (base and tiers) in 0 ..< 2^(63 - b), where 2^b ≥ `count`.
+    /// A count is at most 2^63 in magnitude, so each amount is below 2^(126 - b) and any sum of
+    /// the plan's amounts (a category, a direction, the total) below 2^126: nothing can overflow.
+    let isFastSafe: Bool
+
+    /// The most steps the fast loop takes (its leaf counts live in a fixed stack buffer).
+    static let fastMaxSteps = 32
+
+    private static func isFastSafe(steps: [Step], tiers: [Tier]) -> Bool {
+        guard steps.count <= fastMaxSteps else { return false }
+        let b = Int.bitWidth - (max(steps.count, 1) - 1).leadingZeroBitCount
+        let bound = Int128(1) << (63 - b)
+        return steps.allSatisfy { step in
+            guard step.exact, step.base >= 0, step.base < bound, !(step.isRequests && step.descendantsCount > 0) else {
+                return false
+            }
+            let range = Int(step.tiersStart)..<Int(step.tiersStart + step.tiersCount)
+            return tiers[range].allSatisfy { $0.rate >= 0 && $0.rate < bound }
+        }
+    }
+
     /// The buffers without ownership, for the engine's hot path: reading them takes no reference
     /// count. Valid while this plan lives.
-    var view: View { View(steps: steps, descendants: descendants, tiers: tiers, count: count, plan: Unmanaged.passUnretained(self)) }
+    var view: View {
+        View(steps: steps, descendants: descendants, tiers: tiers, count: count, isFastSafe: isFastSafe, plan: Unmanaged.passUnretained(self))
+    }
 
     /// A plan's buffers without ownership (see ``view``); `plan` reaches the rest (lines, other
     /// kinds) on the rare paths that need them.
@@ -91,13 +122,18 @@ final class PricePlan: @unchecked Sendable {
         let descendants: UnsafePointer<Int32>
         let tiers: UnsafePointer<Tier>
         let count: Int
+        let isFastSafe: Bool
         let plan: Unmanaged<PricePlan>
 
-        init(steps: UnsafeMutablePointer<Step>, descendants: UnsafeMutablePointer<Int32>, tiers: UnsafeMutablePointer<Tier>, count: Int, plan: Unmanaged<PricePlan>) {
+        init(
+            steps: UnsafeMutablePointer<Step>, descendants: UnsafeMutablePointer<Int32>, tiers: UnsafeMutablePointer<Tier>, count: Int,
+            isFastSafe: Bool, plan: Unmanaged<PricePlan>
+        ) {
             self.steps = UnsafePointer(steps)
             self.descendants = UnsafePointer(descendants)
             self.tiers = UnsafePointer(tiers)
             self.count = count
+            self.isFastSafe = isFastSafe
             self.plan = plan
         }
     }
