@@ -35,31 +35,32 @@ public struct CostEngine: Sendable {
         _ usage: Usage, model: String, provider: String? = nil, at date: Date = Date(),
         tier: ServiceTier = .standard, unknownModel: UnknownModelPolicy = .throw
     ) throws -> CostBreakdown {
+        let pricing: Pricing
         // an id seen before, of a model with one price or prices by start date: straight to the plan
         if case .standard = tier, let prepared = catalog.cachedStandardPrice(model: model, provider: provider, at: date) {
-            return try CostEngine.compute(usage, plan: prepared.plan, context: prepared.context, owner: nil, tier: .standard)
+            pricing = Pricing(prepared)
+        } else {
+            pricing = try pricingResolving(model: model, provider: provider, at: date, tier: tier, unknownModel: unknownModel)
         }
-        return try costResolving(usage, model: model, provider: provider, at: date, tier: tier, unknownModel: unknownModel)
+        return try CostEngine.compute(usage, pricing, tier: tier)
     }
 
     /// Everything but the fast path of ``cost(_:model:provider:at:tier:unknownModel:)``: kept out
     /// of line so that the fast path stays small.
     @inline(never)
-    func costResolving(
-        _ usage: Usage, model: String, provider: String?, at date: Date, tier: ServiceTier, unknownModel: UnknownModelPolicy
-    ) throws -> CostBreakdown {
+    func pricingResolving(
+        model: String, provider: String?, at date: Date, tier: ServiceTier, unknownModel: UnknownModelPolicy
+    ) throws -> Pricing {
         let resolved: ResolvedModel
         do {
             resolved = try catalog.resolve(model: model, provider: provider)
         } catch let error as PricingError where unknownModel == .unpriced
             && (error.code == .unknownModel || error.code == .unknownProvider)
         {
-            var b = CostBreakdown.unpriced(
-                ModelIdentity(provider: provider ?? "", model: model, source: "unknown"), reason: error.message)
-            b.serviceTier = tier
-            return b
+            return .unpriced(ModelIdentity(provider: provider ?? "", model: model, source: "unknown"), reason: error.message)
         }
-        return try CostEngine.cost(usage, resolved: resolved, at: date, tier: tier)
+        if case .standard = tier, let prepared = resolved.fastStandardPrice(at: date) { return Pricing(prepared) }
+        return CostEngine.pricingGeneral(resolved, at: date, tier: tier)
     }
 
     /// The cost of `usage` on a resolved model (the fast path for services that resolve once).
@@ -68,22 +69,63 @@ public struct CostEngine: Sendable {
     public func cost(
         _ usage: Usage, model: ResolvedModel, at date: Date = Date(), tier: ServiceTier = .standard
     ) throws -> CostBreakdown {
-        try CostEngine.cost(usage, resolved: model, at: date, tier: tier)
+        let pricing: Pricing
+        if case .standard = tier, let prepared = model.fastStandardPrice(at: date) {
+            pricing = Pricing(prepared)
+        } else {
+            pricing = CostEngine.pricingGeneral(model, at: date, tier: tier)
+        }
+        return try CostEngine.compute(usage, pricing, tier: tier)
     }
 
-    /// Both public entry points: the fast path (standard tier, one price) inlined into each, so that
-    /// the breakdown is built once, in place.
-    @inline(__always)
-    static func cost(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
-        if case .standard = tier, let prepared = model.fastStandardPrice(at: date) {
-            return try compute(usage, plan: prepared.plan, context: prepared.context, owner: nil, tier: .standard)
+    /// What the engine's loop needs for one request: the plan, the breakdown's context (with its
+    /// owner when it is not interned, see ``CostBreakdown/owner``), and whether there is a price.
+    ///
+    /// Every path of the public entry points ends in the one inlined ``compute(_:_:tier:)`` call,
+    /// with a `Pricing` chosen on the fast path or out of line: the breakdown is then built in one
+    /// place, straight into the caller's result, instead of being built on each path and moved
+    /// through registers and spill slots where the paths meet.
+    struct Pricing {
+        let plan: PricePlan.View
+        let context: Unmanaged<CostBreakdown.Context>
+        /// `Optional<…>`, not `…?`: see ``CostBreakdown/owner``.
+        let owner: Optional<CostBreakdown.Context>
+        let isPriced: Bool
+
+        /// An interned price of a resolved model.
+        @inline(__always)
+        init(_ prepared: ResolvedModel.Prepared) {
+            self.plan = prepared.plan
+            self.context = prepared.context
+            self.owner = nil
+            self.isPriced = true
         }
-        return try costGeneral(usage, resolved: model, at: date, tier: tier)
+
+        /// A price with a context of its own (which keeps the price, so the plan, alive).
+        init(price: ModelPrice, model: ModelIdentity) {
+            let owned = CostBreakdown.Context(model: model, price: price, unpricedReason: nil)
+            self.plan = price.plan.view
+            self.context = Unmanaged.passUnretained(owned)
+            self.owner = owned
+            self.isPriced = true
+        }
+
+        private init(unpriced owned: CostBreakdown.Context) {
+            self.plan = PricePlan.empty.view
+            self.context = Unmanaged.passUnretained(owned)
+            self.owner = owned
+            self.isPriced = false
+        }
+
+        /// No price: the empty plan, so every amount is zero.
+        static func unpriced(_ model: ModelIdentity, reason: String) -> Pricing {
+            Pricing(unpriced: CostBreakdown.Context(model: model, price: nil, unpricedReason: reason))
+        }
     }
 
     /// Price history, service tiers and unpriced models.
     @inline(never)
-    static func costGeneral(_ usage: Usage, resolved model: ResolvedModel, at date: Date, tier: ServiceTier) throws -> CostBreakdown {
+    static func pricingGeneral(_ model: ResolvedModel, at date: Date, tier: ServiceTier) -> Pricing {
         let entry = model.model
         // Standard prices (and any price borrowed from a fallback provider, where variants do not
         // apply): a context and a plan prepared when the model was resolved. `case`, not `==`:
@@ -92,23 +134,14 @@ public struct CostEngine: Sendable {
         if case .standard = tier { standard = true } else { standard = model.viaFallback }
         if standard {
             guard let index = entry.standardPriceIndex(at: date) else {
-                var b = CostBreakdown.unpriced(model.identity, reason: entry.unpricedReason ?? "no price for \(entry)")
-                b.serviceTier = tier
-                return b
+                return .unpriced(model.identity, reason: entry.unpricedReason ?? "no price for \(entry)")
             }
-            let prepared = model.standard[index]
-            return try compute(usage, plan: prepared.plan, context: prepared.context, owner: nil, tier: tier)
+            return Pricing(model.standard[index])
         }
-        let price = entry.price(at: date, context: tier.context)
-        guard let price else {
-            var b = CostBreakdown.unpriced(model.identity, reason: entry.unpricedReason ?? "no price for \(entry)")
-            b.serviceTier = tier
-            return b
+        guard let price = entry.price(at: date, context: tier.context) else {
+            return .unpriced(model.identity, reason: entry.unpricedReason ?? "no price for \(entry)")
         }
-        let owned = CostBreakdown.Context(model: model.identity, price: price, unpricedReason: nil)
-        return try withExtendedLifetime(price) {
-            try compute(usage, plan: price.plan.view, context: Unmanaged.passUnretained(owned), owner: owned, tier: tier)
-        }
+        return Pricing(price: price, model: model.identity)
     }
 
     /// Prices `usage` with an explicit price (no catalog).
@@ -116,102 +149,33 @@ public struct CostEngine: Sendable {
     /// - throws: ``PricingError`` `.invalidUsage` when a part exceeds its whole (cache reads above
     ///   input tokens), `.overflow`.
     public static func compute(_ usage: Usage, price: ModelPrice, model: ModelIdentity) throws -> CostBreakdown {
-        let owned = CostBreakdown.Context(model: model, price: price, unpricedReason: nil)
-        return try withExtendedLifetime(price) {
-            try compute(usage, plan: price.plan.view, context: Unmanaged.passUnretained(owned), owner: owned, tier: .standard)
-        }
+        try compute(usage, Pricing(price: price, model: model), tier: .standard)
     }
 
     /// The engine's loop: each step of the plan, in decomposition order, billed at its rate. The
-    /// caller keeps the plan alive (its context holds the price, which holds the plan), and the
-    /// context: `owner` when it is not interned (see ``CostBreakdown/owner``).
+    /// plan lives as long as the context (which holds its price), and `pricing` keeps the context.
     ///
     /// Plans whose rates are bounded (``PricePlan/isFastSafe``, nearly all) run a loop without
-    /// overflow checks, since no sum can overflow; the others run ``computeChecked(_:plan:context:owner:tier:)``.
+    /// overflow checks, since no sum can overflow; the others run
+    /// ``sumChecked(_:plan:context:into:)``. Both sum into the same block.
     @inline(__always)
-    static func compute(
-        _ usage: Usage, plan: PricePlan.View, context: Unmanaged<CostBreakdown.Context>, owner: consuming CostBreakdown.Context?,
-        tier: ServiceTier
-    ) throws -> CostBreakdown {
-        guard plan.isFastSafe else { return try computeChecked(usage, plan: plan, context: context, owner: owner, tier: tier) }
-        let count = plan.count
-        let inputTokens = usage.inputTokens
-        let steps = plan.steps
-        let descendants = plan.descendants
-        let tiers = plan.tiers
+    static func compute(_ usage: Usage, _ pricing: consuming Pricing, tier: ServiceTier) throws -> CostBreakdown {
+        let plan = pricing.plan
         // amounts in the breakdown's order: the seven categories (`CostCategory.allCases` order),
-        // then the input direction, the output direction and no direction (the total, at the end)
-        var sums = InlineArray<10, Int128>(repeating: 0)
-        // leaf counts of the steps done so far, on the stack
-        try withUnsafeTemporaryAllocation(of: Int.self, capacity: PricePlan.fastMaxSteps) { leaves in
-            for i in 0..<count {
-                // read fields through the pointer: a step is large, and most requests use few fields
-                let step = steps + i
-                var units: Int
-                if step.pointee.slot != 255 {
-                    units = usage.value(code: step.pointee.slot)
-                } else {
-                    units = otherCount(usage, plan: plan.plan, index: step.pointee.otherIndex)
-                }
-                let start = Int(step.pointee.descendantsStart)
-                for d in start..<(start + Int(step.pointee.descendantsCount)) {
-                    units -= leaves[Int(descendants[d])]
-                }
-                // a requests step has no parts, and a negative request count is billed as it is
-                if units < 0, !step.pointee.isRequests { throw negativeLeaf(usage, plan: plan.plan, step: i) }
-                leaves[i] = units
-                if units == 0 { continue }
-                var rate = step.pointee.base
-                if step.pointee.tiersCount > 0 {
-                    var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
-                    while t >= Int(step.pointee.tiersStart) {
-                        if inputTokens > tiers[t].start {
-                            rate = tiers[t].rate
-                            break
-                        }
-                        t -= 1
-                    }
-                }
-                // wrapping operations: the plan's bounds rule out overflow (see `isFastSafe`)
-                let amount = rate &* Int128(truncatingIfNeeded: units)
-                unsafe sums[unchecked: Int(step.pointee.categoryIndex)] &+= amount
-                unsafe sums[unchecked: Int(step.pointee.sumIndex)] &+= amount
-            }
-        }
-        return CostBreakdown(
-            context: context, owner: owner, tier: tier, input: sums[0], cacheRead: sums[1], cacheWrite: sums[2], output: sums[3],
-            reasoning: sums[4], units: sums[5], fees: sums[6], inputTotal: sums[7], outputTotal: sums[8],
-            total: sums[7] &+ sums[8] &+ sums[9])
-    }
-
-    /// The engine's loop with every sum checked for overflow, for plans the fast loop does not
-    /// take (see ``PricePlan/isFastSafe``): rates per several units, very large rates, long plans.
-    @inline(never)
-    static func computeChecked(
-        _ usage: Usage, plan: PricePlan.View, context: Unmanaged<CostBreakdown.Context>, owner: consuming CostBreakdown.Context?,
-        tier: ServiceTier
-    ) throws -> CostBreakdown {
-        let count = plan.count
-        let inputTokens = usage.inputTokens
-        let steps = plan.steps
-        let descendants = plan.descendants
-        let tiers = plan.tiers
-        // amounts by category (in `CostCategory.allCases` order) and by direction, in locals: the
-        // breakdown is built once, at the end
-        var amounts = InlineArray<7, Int128>(repeating: 0)
-        var total: Int128 = 0
-        var inputTotal: Int128 = 0
-        var outputTotal: Int128 = 0
-        // leaf counts of the steps done so far: on the stack (a price has a dozen units or so)
-        do {
-        try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count)) { leaves in
-            for i in 0..<count {
-                // read fields through the pointer: a step is large, and most requests use few fields
-                let step = steps + i
-                var units: Int
-                if step.pointee.isRequests {
-                    units = usage.requests
-                } else {
+        // then the input direction, the output direction and no direction
+        var sums: InlineArray<10, Int128> = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+        if plan.isFastSafe {
+            let count = plan.count
+            let inputTokens = usage.inputTokens
+            let steps = plan.steps
+            let descendants = plan.descendants
+            let tiers = plan.tiers
+            // leaf counts of the steps done so far, on the stack
+            try withUnsafeTemporaryAllocation(of: Int.self, capacity: PricePlan.fastMaxSteps) { leaves in
+                for i in 0..<count {
+                    // read fields through the pointer: a step is large, and most requests use few fields
+                    let step = steps + i
+                    var units: Int
                     if step.pointee.slot != 255 {
                         units = usage.value(code: step.pointee.slot)
                     } else {
@@ -221,52 +185,104 @@ public struct CostEngine: Sendable {
                     for d in start..<(start + Int(step.pointee.descendantsCount)) {
                         units -= leaves[Int(descendants[d])]
                     }
-                    if units < 0 { throw negativeLeaf(usage, plan: plan.plan, step: i) }
-                }
-                leaves[i] = units
-                if units == 0 { continue }
-                var rate = step.pointee.base
-                if step.pointee.tiersCount > 0 {
-                    var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
-                    while t >= Int(step.pointee.tiersStart) {
-                        if inputTokens > tiers[t].start {
-                            rate = tiers[t].rate
-                            break
+                    // a requests step has no parts, and a negative request count is billed as it is
+                    if units < 0, !step.pointee.isRequests { throw negativeLeaf(usage, plan: plan.plan, step: i) }
+                    leaves[i] = units
+                    if units == 0 { continue }
+                    var rate = step.pointee.base
+                    if step.pointee.tiersCount > 0 {
+                        var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
+                        while t >= Int(step.pointee.tiersStart) {
+                            if inputTokens > tiers[t].start {
+                                rate = tiers[t].rate
+                                break
+                            }
+                            t -= 1
                         }
-                        t -= 1
                     }
-                }
-                let amount: Int128
-                if step.pointee.exact, rate >= 0, rate < (1 << 63) {
-                    // both factors below 2^63: the product is below 2^126 and cannot overflow
-                    amount = rate &* Int128(truncatingIfNeeded: units)
-                } else {
-                    amount = try slowAmount(rate: rate, units: units, exact: step.pointee.exact, per: step.pointee.per)
-                }
-                let category = Int(step.pointee.categoryIndex)
-                let (sum, o1) = total.addingReportingOverflow(amount)
-                let (part, o2) = amounts[category].addingReportingOverflow(amount)
-                guard !o1, !o2 else { throw TotalOverflow.total }
-                total = sum
-                amounts[category] = part
-                if step.pointee.direction == 1 {
-                    let (t, o) = inputTotal.addingReportingOverflow(amount)
-                    guard !o else { throw TotalOverflow.input }
-                    inputTotal = t
-                } else if step.pointee.direction == 2 {
-                    let (t, o) = outputTotal.addingReportingOverflow(amount)
-                    guard !o else { throw TotalOverflow.output }
-                    outputTotal = t
+                    // wrapping operations: the plan's bounds rule out overflow (see `isFastSafe`)
+                    let amount = rate &* Int128(truncatingIfNeeded: units)
+                    unsafe sums[unchecked: Int(step.pointee.categoryIndex)] &+= amount
+                    unsafe sums[unchecked: Int(step.pointee.sumIndex)] &+= amount
                 }
             }
+        } else {
+            try sumChecked(usage, plan: plan, context: pricing.context, into: &sums)
         }
+        // the three direction sums add up to the total without overflow (both loops see to it)
+        return CostBreakdown(
+            context: pricing.context, owner: pricing.owner, tier: tier, isPriced: pricing.isPriced, input: sums[0],
+            cacheRead: sums[1], cacheWrite: sums[2], output: sums[3], reasoning: sums[4], units: sums[5], fees: sums[6],
+            inputTotal: sums[7], outputTotal: sums[8], total: sums[7] &+ sums[8] &+ sums[9])
+    }
+
+    /// The engine's loop with every sum checked for overflow, for plans the fast loop does not
+    /// take (see ``PricePlan/isFastSafe``): rates per several units, very large rates, long plans.
+    /// Sums into `sums` as the fast loop does (positions 7, 8, 9: input, output, no direction).
+    @inline(never)
+    static func sumChecked(
+        _ usage: Usage, plan: PricePlan.View, context: Unmanaged<CostBreakdown.Context>, into sums: inout InlineArray<10, Int128>
+    ) throws {
+        let count = plan.count
+        let inputTokens = usage.inputTokens
+        let steps = plan.steps
+        let descendants = plan.descendants
+        let tiers = plan.tiers
+        var total: Int128 = 0
+        do {
+            try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count)) { leaves in
+                for i in 0..<count {
+                    let step = steps + i
+                    var units: Int
+                    if step.pointee.isRequests {
+                        units = usage.requests
+                    } else {
+                        if step.pointee.slot != 255 {
+                            units = usage.value(code: step.pointee.slot)
+                        } else {
+                            units = otherCount(usage, plan: plan.plan, index: step.pointee.otherIndex)
+                        }
+                        let start = Int(step.pointee.descendantsStart)
+                        for d in start..<(start + Int(step.pointee.descendantsCount)) {
+                            units -= leaves[Int(descendants[d])]
+                        }
+                        if units < 0 { throw negativeLeaf(usage, plan: plan.plan, step: i) }
+                    }
+                    leaves[i] = units
+                    if units == 0 { continue }
+                    var rate = step.pointee.base
+                    if step.pointee.tiersCount > 0 {
+                        var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
+                        while t >= Int(step.pointee.tiersStart) {
+                            if inputTokens > tiers[t].start {
+                                rate = tiers[t].rate
+                                break
+                            }
+                            t -= 1
+                        }
+                    }
+                    let amount: Int128
+                    if step.pointee.exact, rate >= 0, rate < (1 << 63) {
+                        // both factors below 2^63: the product is below 2^126 and cannot overflow
+                        amount = rate &* Int128(truncatingIfNeeded: units)
+                    } else {
+                        amount = try slowAmount(rate: rate, units: units, exact: step.pointee.exact, per: step.pointee.per)
+                    }
+                    let category = Int(step.pointee.categoryIndex)
+                    let (sum, o1) = total.addingReportingOverflow(amount)
+                    let (part, o2) = sums[category].addingReportingOverflow(amount)
+                    guard !o1, !o2 else { throw TotalOverflow.total }
+                    total = sum
+                    sums[category] = part
+                    let direction = Int(step.pointee.sumIndex)
+                    let (t, o) = sums[direction].addingReportingOverflow(amount)
+                    guard !o else { throw direction == 7 ? TotalOverflow.input : direction == 8 ? TotalOverflow.output : TotalOverflow.total }
+                    sums[direction] = t
+                }
+            }
         } catch let overflow as TotalOverflow {
             throw PricingError.overflow("\(overflow.rawValue) of \(context._withUnsafeGuaranteedRef { $0.model })")
         }
-        return CostBreakdown(
-            context: context, owner: owner, tier: tier, input: amounts[0], cacheRead: amounts[1], cacheWrite: amounts[2], output: amounts[3],
-            reasoning: amounts[4], units: amounts[5], fees: amounts[6], inputTotal: inputTotal, outputTotal: outputTotal,
-            total: total)
     }
 
     /// Which sum overflowed, thrown inside the loop (which keeps no reference to the context) and

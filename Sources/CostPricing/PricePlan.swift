@@ -85,6 +85,10 @@ final class PricePlan: @unchecked Sendable {
     /// Number of steps (the buffers may be larger by one: never empty allocations).
     let count: Int
 
+    /// The plan of a price with no lines: the engine prices unpriced requests with it (every amount
+    /// zero), so that all its paths build the breakdown in one place.
+    static let empty = PricePlan(lines: [])
+
     /// Whether the engine may price this plan without overflow checks (`CostEngine.compute`'s fast
     /// loop): at most ``fastMaxSteps`` steps, each billed per single unit (exact), no requests
     /// step with parts, and every rate (base and tiers) in 0 ..< 2^(63 - b), where 2^b ≥ `count`.
