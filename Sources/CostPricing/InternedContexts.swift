@@ -49,7 +49,4 @@ enum InternedContexts {
             return prepared
         }
     }
-
-    /// How many contexts are interned (for tests).
-    static var count: Int { table.withLock { $0.count } }
 }
