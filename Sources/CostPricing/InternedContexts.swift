@@ -14,39 +14,55 @@ import Synchronization
 /// Content is compared by the price's lines (unit definitions included, so two registries that
 /// give a price key different units never share a context) and the identity's three strings.
 enum InternedContexts {
-    private struct Key: Hashable {
-        let model: ModelIdentity
-        let lines: [ModelPrice.Line]
-
-        static func == (a: Key, b: Key) -> Bool { a.model == b.model && a.lines == b.lines }
-
-        /// The identity and each line's key and rates: enough to tell prices apart, and cheaper
-        /// than hashing every unit's dimensions (equal keys have equal lines, so equal hashes).
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(model)
-            hasher.combine(lines.count)
-            for line in lines {
-                hasher.combine(line.unit.priceKey)
-                hasher.combine(line.value.base)
-                hasher.combine(line.value.tiers.count)
-            }
-        }
+    /// Interned contexts by a 64-bit fingerprint of their content (a bucket per fingerprint, almost
+    /// always of one), each with its price's plan; and the same entries by the plan object they
+    /// hold, for the common case of a catalog price resolved again (by another id). The second
+    /// table is keyed only by plans that interned contexts hold (for ever), so an
+    /// `ObjectIdentifier` found there can only name that very plan.
+    private struct State {
+        var byContent: [UInt64: [ResolvedModel.Prepared]] = [:]
+        var byPlan: [ObjectIdentifier: ResolvedModel.Prepared] = [:]
     }
 
-    /// Interned contexts by content, each with its price's plan.
-    private static let table = Mutex<[Key: ResolvedModel.Prepared]>([:])
+    private static let state = Mutex(State())
 
     /// The interned context for `model` priced at `price`, valid for the life of the process, with
     /// the plan of the price it holds (equal to `price`'s plan).
     static func prepared(model: ModelIdentity, price: ModelPrice) -> ResolvedModel.Prepared {
-        let key = Key(model: model, lines: price.lines)
-        return table.withLock { table in
-            if let existing = table[key] { return existing }
+        let plan = ObjectIdentifier(price.plan)
+        let lines = price.lines
+        let fingerprint = fingerprint(model, lines)
+        return state.withLock { state in
+            if let known = state.byPlan[plan], known.context._withUnsafeGuaranteedRef({ $0.model == model }) { return known }
+            let bucket = state.byContent[fingerprint] ?? []
+            for candidate in bucket where candidate.context._withUnsafeGuaranteedRef({ $0.model == model && $0.price?.lines == lines }) {
+                return candidate
+            }
             let context = CostBreakdown.Context(model: model, price: price, unpricedReason: nil)
             // retained once, never released: the context (so its price and plan) lives on
             let prepared = ResolvedModel.Prepared(context: Unmanaged.passRetained(context), plan: price.plan.view)
-            table[key] = prepared
+            state.byContent[fingerprint] = bucket + [prepared]
+            if state.byPlan[plan] == nil { state.byPlan[plan] = prepared }
             return prepared
         }
+    }
+
+    /// The identity's strings and each line's key and rates (equal content, equal fingerprint),
+    /// with the lookup cache's byte hash: cheaper than `Hasher` over the same strings.
+    private static func fingerprint(_ model: ModelIdentity, _ lines: [ModelPrice.Line]) -> UInt64 {
+        var h = LookupCache.hash(model: model.model, provider: model.provider)
+        h = mix(h, LookupCache.hash(model: model.source, provider: nil))
+        for line in lines {
+            h = mix(h, LookupCache.hash(model: line.unit.priceKey, provider: nil))
+            h = mix(h, UInt64(truncatingIfNeeded: line.value.base.units))
+            h = mix(h, UInt64(truncatingIfNeeded: line.value.base.units >> 64))
+            h = mix(h, UInt64(line.value.tiers.count))
+        }
+        return h
+    }
+
+    private static func mix(_ h: UInt64, _ v: UInt64) -> UInt64 {
+        let x = (h ^ v) &* 0xBF58_476D_1CE4_E5B9
+        return x ^ (x >> 31)
     }
 }
