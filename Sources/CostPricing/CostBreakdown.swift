@@ -94,8 +94,9 @@ public struct CostBreakdown: Sendable, Hashable {
     /// A priced breakdown, whole (the engine's one construction per request).
     @inline(__always)
     init(
-        context: Unmanaged<Context>, owner: consuming Context?, tier: ServiceTier, isPriced: Bool, input: Int128, cacheRead: Int128, cacheWrite: Int128, output: Int128,
-        reasoning: Int128, units: Int128, fees: Int128, inputTotal: Int128, outputTotal: Int128, total: Int128
+        context: Unmanaged<Context>, owner: consuming Context?, tier: ServiceTier, isPriced: Bool, input: Int128,
+        cacheRead: Int128, cacheWrite: Int128, output: Int128, reasoning: Int128, units: Int128, fees: Int128,
+        inputTotal: Int128, outputTotal: Int128, total: Int128
     ) {
         self.context = context
         self.owner = owner

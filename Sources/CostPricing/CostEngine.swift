@@ -276,7 +276,9 @@ public struct CostEngine: Sendable {
                     sums[category] = part
                     let direction = Int(step.pointee.sumIndex)
                     let (t, o) = sums[direction].addingReportingOverflow(amount)
-                    guard !o else { throw direction == 7 ? TotalOverflow.input : direction == 8 ? TotalOverflow.output : TotalOverflow.total }
+                    guard !o else {
+                        throw direction == 7 ? TotalOverflow.input : direction == 8 ? TotalOverflow.output : TotalOverflow.total
+                    }
                     sums[direction] = t
                 }
             }

@@ -33,10 +33,13 @@ enum InternedContexts {
         let lines = price.lines
         let fingerprint = fingerprint(model, lines)
         return state.withLock { state in
-            if let known = state.byPlan[plan], known.context._withUnsafeGuaranteedRef({ $0.model == model }) { return known }
+            if let known = state.byPlan[plan], known.context._withUnsafeGuaranteedRef({ $0.model == model }) {
+                return known
+            }
             let bucket = state.byContent[fingerprint] ?? []
-            for candidate in bucket where candidate.context._withUnsafeGuaranteedRef({ $0.model == model && $0.price?.lines == lines }) {
-                return candidate
+            for candidate in bucket {
+                let equal = candidate.context._withUnsafeGuaranteedRef { $0.model == model && $0.price?.lines == lines }
+                if equal { return candidate }
             }
             let context = CostBreakdown.Context(model: model, price: price, unpricedReason: nil)
             // retained once, never released: the context (so its price and plan) lives on

@@ -115,7 +115,9 @@ final class PricePlan: @unchecked Sendable {
     /// The buffers without ownership, for the engine's hot path: reading them takes no reference
     /// count. Valid while this plan lives.
     var view: View {
-        View(steps: steps, descendants: descendants, tiers: tiers, count: count, isFastSafe: isFastSafe, plan: Unmanaged.passUnretained(self))
+        View(
+            steps: steps, descendants: descendants, tiers: tiers, count: count, isFastSafe: isFastSafe,
+            plan: Unmanaged.passUnretained(self))
     }
 
     /// A plan's buffers without ownership (see ``view``); `plan` reaches the rest (lines, other
@@ -130,8 +132,8 @@ final class PricePlan: @unchecked Sendable {
         let plan: Unmanaged<PricePlan>
 
         init(
-            steps: UnsafeMutablePointer<Step>, descendants: UnsafeMutablePointer<Int32>, tiers: UnsafeMutablePointer<Tier>, count: Int,
-            isFastSafe: Bool, plan: Unmanaged<PricePlan>
+            steps: UnsafeMutablePointer<Step>, descendants: UnsafeMutablePointer<Int32>, tiers: UnsafeMutablePointer<Tier>,
+            count: Int, isFastSafe: Bool, plan: Unmanaged<PricePlan>
         ) {
             self.steps = UnsafePointer(steps)
             self.descendants = UnsafePointer(descendants)

@@ -61,7 +61,8 @@ struct BreakdownContextTests {
             breakdowns.append(try engine.cost(usage, model: "ctxtest-dated", at: Timestamp.parse("2026-07-01")))
             breakdowns.append(try engine.cost(usage, model: "ctxtest-free"))
             breakdowns.append(try engine.cost(usage, model: "ctxtest-nope", unknownModel: .unpriced))
-            breakdowns.append(try engine.cost(usage, model: try catalog.resolve(model: "ctxtest-dated"), at: Timestamp.parse("2026-01-01")))
+            let resolved = try catalog.resolve(model: "ctxtest-dated")
+            breakdowns.append(try engine.cost(usage, model: resolved, at: Timestamp.parse("2026-01-01")))
         }
         #expect(weakCatalog == nil)
         #expect(breakdowns[0].model.model == "ctxtest-one")
@@ -121,7 +122,8 @@ struct BreakdownContextTests {
         // a rate per several units that does not divide exactly is not exact
         let odd = try ModelPrice(["input_mtok": PriceValue(base: Money(units: 7))])
         #expect(!odd.plan.isFastSafe)
-        #expect(try CostEngine.compute(Usage(inputTokens: 1_000_000), price: odd, model: ModelIdentity(provider: "test", model: "test", source: "test")).input == Money(units: 7))
+        let anyModel = ModelIdentity(provider: "test", model: "test", source: "test")
+        #expect(try CostEngine.compute(Usage(inputTokens: 1_000_000), price: odd, model: anyModel).input == Money(units: 7))
         // the bound depends on the number of steps: 2^62 is safe for one step, not for two
         let single = try ModelPrice(["output_mtok": PriceValue(base: Money(units: Int128(1) << 62 * 1_000_000))])
         #expect(single.plan.isFastSafe)
@@ -162,9 +164,10 @@ struct BreakdownContextTests {
                     var sums: InlineArray<10, Int128> = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
                     let context = CostBreakdown.Context(model: resolved.identity, price: price, unpricedReason: nil)
                     try withExtendedLifetime(context) {
-                        try CostEngine.sumChecked(usage, plan: price.plan.view, context: Unmanaged.passUnretained(context), into: &sums)
+                        try CostEngine.sumChecked(
+                            usage, plan: price.plan.view, context: Unmanaged.passUnretained(context), into: &sums)
                     }
-                    let checked = [sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6], sums[7], sums[8], sums[7] + sums[8] + sums[9]]
+                    let checked = (0..<9).map { sums[$0] } + [sums[7] + sums[8] + sums[9]]
                     let got = [fast.input, fast.cacheRead, fast.cacheWrite, fast.output, fast.reasoning, fast.units, fast.fees,
                                fast.inputTotal, fast.outputTotal, fast.total].map(\.units)
                     #expect(got == checked, "\(id) \(usage)")
