@@ -169,7 +169,6 @@ public struct CostEngine: Sendable {
             let inputTokens = usage.inputTokens
             let steps = plan.steps
             let descendants = plan.descendants
-            let tiers = plan.tiers
             // leaf counts of the steps done so far, on the stack
             try withUnsafeTemporaryAllocation(of: Int.self, capacity: PricePlan.fastMaxSteps) { leaves in
                 for i in 0..<count {
@@ -189,17 +188,7 @@ public struct CostEngine: Sendable {
                     if units < 0, !step.pointee.isRequests { throw negativeLeaf(usage, plan: plan.plan, step: i) }
                     leaves[i] = units
                     if units == 0 { continue }
-                    var rate = step.pointee.base
-                    if step.pointee.tiersCount > 0 {
-                        var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
-                        while t >= Int(step.pointee.tiersStart) {
-                            if inputTokens > tiers[t].start {
-                                rate = tiers[t].rate
-                                break
-                            }
-                            t -= 1
-                        }
-                    }
+                    let rate = step.pointee.tiersCount > 0 ? plan.rate(of: step, inputTokens: inputTokens) : step.pointee.base
                     // wrapping operations: the plan's bounds rule out overflow (see `isFastSafe`)
                     let amount = rate &* Int128(truncatingIfNeeded: units)
                     unsafe sums[unchecked: Int(step.pointee.categoryIndex)] &+= amount
@@ -227,7 +216,6 @@ public struct CostEngine: Sendable {
         let inputTokens = usage.inputTokens
         let steps = plan.steps
         let descendants = plan.descendants
-        let tiers = plan.tiers
         var total: Int128 = 0
         do {
             try withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, count)) { leaves in
@@ -250,17 +238,7 @@ public struct CostEngine: Sendable {
                     }
                     leaves[i] = units
                     if units == 0 { continue }
-                    var rate = step.pointee.base
-                    if step.pointee.tiersCount > 0 {
-                        var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
-                        while t >= Int(step.pointee.tiersStart) {
-                            if inputTokens > tiers[t].start {
-                                rate = tiers[t].rate
-                                break
-                            }
-                            t -= 1
-                        }
-                    }
+                    let rate = step.pointee.tiersCount > 0 ? plan.rate(of: step, inputTokens: inputTokens) : step.pointee.base
                     let amount: Int128
                     if step.pointee.exact, rate >= 0, rate < (1 << 63) {
                         // both factors below 2^63: the product is below 2^126 and cannot overflow

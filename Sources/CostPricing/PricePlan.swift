@@ -131,6 +131,18 @@ final class PricePlan: @unchecked Sendable {
         let isFastSafe: Bool
         let plan: Unmanaged<PricePlan>
 
+        /// The rate of `step` for a request of `inputTokens` input tokens: the rate of the last tier
+        /// whose start the request passes, else the base rate (tiers are in ascending order).
+        @inline(__always)
+        func rate(of step: UnsafePointer<Step>, inputTokens: Int) -> Int128 {
+            var t = Int(step.pointee.tiersStart + step.pointee.tiersCount) - 1
+            while t >= Int(step.pointee.tiersStart) {
+                if inputTokens > tiers[t].start { return tiers[t].rate }
+                t -= 1
+            }
+            return step.pointee.base
+        }
+
         init(
             steps: UnsafeMutablePointer<Step>, descendants: UnsafeMutablePointer<Int32>, tiers: UnsafeMutablePointer<Tier>,
             count: Int, isFastSafe: Bool, plan: Unmanaged<PricePlan>
