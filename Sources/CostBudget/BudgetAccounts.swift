@@ -567,13 +567,12 @@ struct BudgetAccounts {
             }
             return
         }
-        // periods tile time: while the instant is inside the current calendar or custom period,
-        // nothing changes (and the calendar arithmetic is skipped)
-        if let current = counters[key].window, current.contains(instant) { return }
-        // Periods never go back: a caller reads the clock before it takes the lock, so one that
-        // waited may bring an instant from before the period another caller has already moved the
-        // account to. Going back would reset that period's spend; it counts in the current one.
-        if let current = counters[key].window, instant < current.start { return }
+        // periods tile time: until the instant passes the current calendar or custom period,
+        // nothing changes (and the calendar arithmetic is skipped). Periods never go back: a caller
+        // reads the clock before it takes the lock, so one that waited may bring an instant from
+        // before the period another caller has already moved the account to; going back would
+        // reset that period's spend, so it counts in the current one.
+        if let current = counters[key].window, instant < current.end { return }
         let window = accounts[key].budget.period.window(containing: instant)
         if window != counters[key].window {
             counters[key].window = window

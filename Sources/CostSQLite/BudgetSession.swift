@@ -99,11 +99,11 @@ struct BudgetSession {
 
     /// Resets a calendar or custom account when the period changed; ages out a rolling one.
     private func roll(_ account: inout Account, budget: Budget) throws {
-        if !budget.period.isRolling, let current = account.window, current.contains(at) { return }
-        // Periods never go back: `at` is read before the write lock is taken, so a process that
-        // waited for it (up to seconds) may bring an instant from before the period another process
-        // has already moved the account to. Going back would reset that period's spend.
-        if !budget.period.isRolling, let current = account.window, at < current.start { return }
+        // Until `at` passes the current period nothing changes. Periods never go back: `at` is read
+        // before the write lock is taken, so a process that waited for it (up to seconds) may bring
+        // an instant from before the period another process has already moved the account to;
+        // going back would reset that period's spend.
+        if !budget.period.isRolling, let current = account.window, at < current.end { return }
         let window = budget.period.window(containing: at)
         if budget.period.isRolling, let window {
             account.window = window
