@@ -12,7 +12,7 @@ struct BudgetSession {
     let at: Date
     private var accounts: [String: Account] = [:]
 
-    /// One budget's counters, as stored in `budget_accounts`.
+    /// One budget's counters, as stored in its `budget_live` row (kind 0).
     struct Account {
         var window: PeriodWindow?
         var spent = BudgetCharge.zero
@@ -37,7 +37,7 @@ struct BudgetSession {
             """
             SELECT window_start, window_end, spent_cost_hi, spent_cost_lo, spent_tokens, spent_requests,
                 held_cost_hi, held_cost_lo, held_tokens, held_requests, bucket_tokens, bucket_updated
-            FROM budget_accounts WHERE budget = ?
+            FROM budget_live WHERE kind = 0 AND rank = 0 AND name = ?
             """)
         s.bind(name, at: 1)
         var account = Account(changed: true)
@@ -63,10 +63,10 @@ struct BudgetSession {
         for (name, account) in accounts where account.changed {
             let s = try db.cached(
                 """
-                INSERT INTO budget_accounts (budget, window_start, window_end, spent_cost_hi, spent_cost_lo, spent_tokens,
+                INSERT INTO budget_live (kind, rank, name, window_start, window_end, spent_cost_hi, spent_cost_lo, spent_tokens,
                     spent_requests, held_cost_hi, held_cost_lo, held_tokens, held_requests, bucket_tokens, bucket_updated)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(budget) DO UPDATE SET window_start = excluded.window_start, window_end = excluded.window_end,
+                VALUES (0, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(kind, rank, name) DO UPDATE SET window_start = excluded.window_start, window_end = excluded.window_end,
                     spent_cost_hi = excluded.spent_cost_hi, spent_cost_lo = excluded.spent_cost_lo,
                     spent_tokens = excluded.spent_tokens, spent_requests = excluded.spent_requests,
                     held_cost_hi = excluded.held_cost_hi, held_cost_lo = excluded.held_cost_lo,
@@ -182,20 +182,56 @@ struct BudgetSession {
         accounts[budget.name] = account
     }
 
+    /// Adds a rolling charge. Charges are keyed by (budget, instant, seq): `seq` is 0 unless charges
+    /// share an instant, so the common insert is one statement into the budget's newest page.
     private func insertEntry(_ name: String, at instant: Date, charge: BudgetCharge) throws {
-        let s = try db.cached("INSERT INTO budget_entries (budget, at, cost_hi, cost_lo, tokens, requests) VALUES (?, ?, ?, ?, ?, ?)")
+        let s = try db.cached(
+            """
+            INSERT INTO budget_entries (budget, at, seq, cost_hi, cost_lo, tokens, requests) VALUES (?, ?, 0, ?, ?, ?, ?)
+            ON CONFLICT(budget, at, seq) DO NOTHING
+            """)
         s.bind(name, at: 1)
         s.bind(instant.timeIntervalSinceReferenceDate, at: 2)
         Self.bind(charge, to: s, from: 3)
         try s.step()
+        guard db.changes == 0 else { return }
+        let next = try db.cached(
+            """
+            INSERT INTO budget_entries (budget, at, seq, cost_hi, cost_lo, tokens, requests)
+            SELECT ?1, ?2, max(seq) + 1, ?3, ?4, ?5, ?6 FROM budget_entries WHERE budget = ?1 AND at = ?2
+            """)
+        next.bind(name, at: 1)
+        next.bind(instant.timeIntervalSinceReferenceDate, at: 2)
+        Self.bind(charge, to: next, from: 3)
+        try next.step()
     }
 
     // MARK: - Holds
 
+    /// An open hold's key in `budget_live`: (1, its rank, its id).
+    struct HoldKey {
+        let rank: Int64
+        let id: String
+    }
+
+    /// A hold's place in `budget_live`: its expiry in whole microseconds since 2001-01-01 (rounded
+    /// down, clamped to 64 bits), so that holds sort by expiry and expiring them reads a key range.
+    static func rank(expiring expires: Date) -> Int64 {
+        let micros = (expires.timeIntervalSinceReferenceDate * 1_000_000).rounded(.down)
+        if micros >= 9.2e18 { return .max }
+        if micros <= -9.2e18 { return .min }
+        return Int64(micros)
+    }
+
     /// Drops the holds whose TTL has passed, giving their charge back to the budgets they held.
     mutating func expireHolds(_ definitions: [String: Budget]) throws {
-        let select = try db.cached("SELECT budgets, cost_hi, cost_lo, tokens, requests FROM budget_holds WHERE expires <= ?")
-        select.bind(at.timeIntervalSinceReferenceDate, at: 1)
+        // every hold with `expires <= at` has a rank at most the rank of `at` (both round down); the
+        // exact instant decides
+        let bound = Self.rank(expiring: at)
+        let select = try db.cached(
+            "SELECT budgets, cost_hi, cost_lo, tokens, requests FROM budget_live WHERE kind = 1 AND rank <= ? AND expires <= ?")
+        select.bind(bound, at: 1)
+        select.bind(at.timeIntervalSinceReferenceDate, at: 2)
         var expired: [(budgets: [String], charge: BudgetCharge)] = []
         while try select.step() {
             expired.append((Self.names(select.text(0)), Self.charge(select, from: 1)))
@@ -206,39 +242,54 @@ struct BudgetSession {
                 try adjustHeld(name, by: hold.charge, adding: false)
             }
         }
-        let delete = try db.cached("DELETE FROM budget_holds WHERE expires <= ?")
-        delete.bind(at.timeIntervalSinceReferenceDate, at: 1)
+        let delete = try db.cached("DELETE FROM budget_live WHERE kind = 1 AND rank <= ? AND expires <= ?")
+        delete.bind(bound, at: 1)
+        delete.bind(at.timeIntervalSinceReferenceDate, at: 2)
         try delete.step()
     }
 
-    /// The budgets and charge of an open hold, or `nil` when it was settled or expired.
-    func openHold(_ id: UUID) throws -> (budgets: [String], charge: BudgetCharge)? {
-        let s = try db.cached("SELECT budgets, cost_hi, cost_lo, tokens, requests FROM budget_holds WHERE id = ?")
-        s.bind(id.uuidString, at: 1)
-        defer { s.reset() }
-        guard try s.step() else { return nil }
-        return (Self.names(s.text(0)), Self.charge(s, from: 1))
+    /// The key, budgets and charge of an open hold, or `nil` when it was settled or expired.
+    ///
+    /// Looked up at the key its expiry gives; a hold whose `expiresAt` came back rounded (a caller
+    /// that stored it as text) is found by its id among the open holds.
+    func openHold(_ hold: BudgetHold) throws -> (key: HoldKey, budgets: [String], charge: BudgetCharge)? {
+        let id = hold.id.uuidString
+        let exact = try db.cached("SELECT budgets, cost_hi, cost_lo, tokens, requests FROM budget_live WHERE kind = 1 AND rank = ? AND name = ?")
+        let rank = Self.rank(expiring: hold.expiresAt)
+        exact.bind(rank, at: 1)
+        exact.bind(id, at: 2)
+        defer { exact.reset() }
+        if try exact.step() {
+            return (HoldKey(rank: rank, id: id), Self.names(exact.text(0)), Self.charge(exact, from: 1))
+        }
+        let scan = try db.cached("SELECT rank, budgets, cost_hi, cost_lo, tokens, requests FROM budget_live WHERE kind = 1 AND name = ?")
+        scan.bind(id, at: 1)
+        defer { scan.reset() }
+        guard try scan.step() else { return nil }
+        return (HoldKey(rank: scan.int64(0), id: id), Self.names(scan.text(1)), Self.charge(scan, from: 2))
     }
 
     func insert(_ hold: BudgetHold) throws {
         let s = try db.cached(
             """
-            INSERT INTO budget_holds (id, budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO budget_live (kind, rank, name, budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires)
+            VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        s.bind(hold.id.uuidString, at: 1)
-        s.bind(Self.json(hold.budgets), at: 2)
-        Self.bind(hold.charge, to: s, from: 3)
-        s.bind(hold.provider, at: 7)
-        s.bind(hold.model, at: 8)
-        s.bind(hold.createdAt.timeIntervalSinceReferenceDate, at: 9)
-        s.bind(hold.expiresAt.timeIntervalSinceReferenceDate, at: 10)
+        s.bind(Self.rank(expiring: hold.expiresAt), at: 1)
+        s.bind(hold.id.uuidString, at: 2)
+        s.bind(Self.json(hold.budgets), at: 3)
+        Self.bind(hold.charge, to: s, from: 4)
+        s.bind(hold.provider, at: 8)
+        s.bind(hold.model, at: 9)
+        s.bind(hold.createdAt.timeIntervalSinceReferenceDate, at: 10)
+        s.bind(hold.expiresAt.timeIntervalSinceReferenceDate, at: 11)
         try s.step()
     }
 
-    func deleteHold(_ id: UUID) throws {
-        let s = try db.cached("DELETE FROM budget_holds WHERE id = ?")
-        s.bind(id.uuidString, at: 1)
+    func deleteHold(_ key: HoldKey) throws {
+        let s = try db.cached("DELETE FROM budget_live WHERE kind = 1 AND rank = ? AND name = ?")
+        s.bind(key.rank, at: 1)
+        s.bind(key.id, at: 2)
         try s.step()
     }
 
@@ -246,8 +297,8 @@ struct BudgetSession {
     func openHolds() throws -> [BudgetHold] {
         let s = try db.cached(
             """
-            SELECT id, budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires
-            FROM budget_holds WHERE expires > ? ORDER BY created, id
+            SELECT name, budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires
+            FROM budget_live WHERE kind = 1 AND expires > ? ORDER BY created, name
             """)
         s.bind(at.timeIntervalSinceReferenceDate, at: 1)
         var holds: [BudgetHold] = []

@@ -67,19 +67,26 @@ public actor SQLiteBudgetStore: BudgetStore {
             upsert.bind(budget.name, at: 1)
             upsert.bind(json, at: 2)
             try upsert.step()
-            let account = try db.cached("INSERT INTO budget_accounts (budget) VALUES (?) ON CONFLICT(budget) DO NOTHING")
+            let account = try db.cached(
+                """
+                INSERT INTO budget_live (kind, rank, name, spent_cost_hi, spent_cost_lo, spent_tokens, spent_requests,
+                    held_cost_hi, held_cost_lo, held_tokens, held_requests)
+                VALUES (0, 0, ?, 0, 0, 0, 0, 0, 0, 0, 0) ON CONFLICT(kind, rank, name) DO NOTHING
+                """)
             account.bind(budget.name, at: 1)
             try account.step()
             if let old, old.period != normalized.period {
                 try run(
                     """
-                    UPDATE budget_accounts SET window_start = NULL, window_end = NULL, spent_cost_hi = 0, spent_cost_lo = 0,
-                        spent_tokens = 0, spent_requests = 0 WHERE budget = ?
+                    UPDATE budget_live SET window_start = NULL, window_end = NULL, spent_cost_hi = 0, spent_cost_lo = 0,
+                        spent_tokens = 0, spent_requests = 0 WHERE kind = 0 AND rank = 0 AND name = ?
                     """, budget.name)
                 try run("DELETE FROM budget_entries WHERE budget = ?", budget.name)
             }
             if let old, old.throttle != normalized.throttle {
-                try run("UPDATE budget_accounts SET bucket_tokens = NULL, bucket_updated = NULL WHERE budget = ?", budget.name)
+                try run(
+                    "UPDATE budget_live SET bucket_tokens = NULL, bucket_updated = NULL WHERE kind = 0 AND rank = 0 AND name = ?",
+                    budget.name)
             }
             try bumpGeneration()
         }
@@ -87,20 +94,24 @@ public actor SQLiteBudgetStore: BudgetStore {
 
     public func removeBudget(named name: String) throws -> Bool {
         try db.writeTransaction {
-            // the account and rolling charges go with it (ON DELETE CASCADE)
+            // the rolling charges go with it (ON DELETE CASCADE), the account explicitly
             try run("DELETE FROM budgets WHERE name = ?", name)
             guard db.changes == 1 else { return false }
+            try run("DELETE FROM budget_live WHERE kind = 0 AND rank = 0 AND name = ?", name)
             // open holds stop counting against it, so a budget added later under the name starts clean
-            let holds = try db.cached("SELECT id, budgets FROM budget_holds")
-            var rewritten: [(id: String, budgets: [String])] = []
+            let holds = try db.cached("SELECT rank, name, budgets FROM budget_live WHERE kind = 1")
+            var rewritten: [(rank: Int64, id: String, budgets: [String])] = []
             while try holds.step() {
-                let names = BudgetSession.names(holds.text(1))
-                if names.contains(name), let id = holds.text(0) { rewritten.append((id, names.filter { $0 != name })) }
+                let names = BudgetSession.names(holds.text(2))
+                if names.contains(name), let id = holds.text(1) {
+                    rewritten.append((holds.int64(0), id, names.filter { $0 != name }))
+                }
             }
             for hold in rewritten {
-                let update = try db.cached("UPDATE budget_holds SET budgets = ? WHERE id = ?")
+                let update = try db.cached("UPDATE budget_live SET budgets = ? WHERE kind = 1 AND rank = ? AND name = ?")
                 update.bind(BudgetSession.json(hold.budgets), at: 1)
-                update.bind(hold.id, at: 2)
+                update.bind(hold.rank, at: 2)
+                update.bind(hold.id, at: 3)
                 try update.step()
             }
             try bumpGeneration()
@@ -167,7 +178,7 @@ public actor SQLiteBudgetStore: BudgetStore {
             try loadDefinitions()
             var session = BudgetSession(db: db, at: at)
             try session.expireHolds(definitions)
-            let record = try session.openHold(hold.id)
+            let record = try session.openHold(hold)
             // the spend happened: record it against the hold's budgets whether or not the hold is open;
             // the held amount comes off only the budgets the open hold still counts against
             let holding = Set(record?.budgets ?? [])
@@ -175,7 +186,7 @@ public actor SQLiteBudgetStore: BudgetStore {
                 guard let budget = definitions[name] else { continue }
                 try session.settle(budget, held: holding.contains(name) ? hold.charge : nil, actual: actual)
             }
-            if record != nil { try session.deleteHold(hold.id) }
+            if let record { try session.deleteHold(record.key) }
             try session.flush()
             return try BudgetCommit(settling: hold, actual: actual, holdWasExpired: record == nil)
         }
@@ -187,11 +198,11 @@ public actor SQLiteBudgetStore: BudgetStore {
             try loadDefinitions()
             var session = BudgetSession(db: db, at: at)
             try session.expireHolds(definitions)
-            guard let record = try session.openHold(hold.id) else { return false }
+            guard let record = try session.openHold(hold) else { return false }
             for name in record.budgets where definitions[name] != nil {
                 try session.adjustHeld(name, by: record.charge, adding: false)
             }
-            try session.deleteHold(hold.id)
+            try session.deleteHold(record.key)
             try session.flush()
             return true
         }
@@ -258,7 +269,7 @@ public actor SQLiteBudgetStore: BudgetStore {
 
     // MARK: - Schema
 
-    /// Migration `0005-budgets`. Amounts of money are stored exactly as the two 64-bit halves of
+    /// Migration `0005-budgets` (its tables but `budgets` are replaced by ``liveSQL``). Amounts of money are stored exactly as the two 64-bit halves of
     /// their 128-bit count of 10⁻¹⁸ USD (`_hi`, `_lo`); instants as seconds since 2001-01-01 (a
     /// `Date`'s own `Double`, exact).
     static let schemaSQL = """
@@ -289,5 +300,56 @@ public actor SQLiteBudgetStore: BudgetStore {
             created REAL NOT NULL, expires REAL NOT NULL
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX budget_holds_expires ON budget_holds(expires);
+        """
+
+    /// Migration `0014-budget-live`. What a reservation and a commit write shares one table, so that
+    /// each writes one page to the write-ahead log where it wrote three (the account, the hold and
+    /// the hold's expiry index; Documentation/Budgets.md, "Storage"):
+    ///
+    /// - kind 0: a budget's account (`rank` 0, `name` the budget): its period window, spent and held
+    ///   (cost as two halves, tokens, requests), the throttling bucket (tokens, updated);
+    /// - kind 1: an open hold (`rank` its expiry in whole microseconds since 2001-01-01, rounded
+    ///   down, so that holds sort by expiry; `name` its id): the budgets it counts against (a JSON
+    ///   list), its charge, provider, model, created and expires.
+    ///
+    /// Each column belongs to one kind and is NULL in the other. Rolling charges become keyed by
+    /// (budget, instant, seq), one page per commit where the rowid table and its index took two.
+    static let liveSQL = """
+        CREATE TABLE budget_live (
+            kind INTEGER NOT NULL,
+            rank INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            window_start REAL, window_end REAL,
+            spent_cost_hi INTEGER, spent_cost_lo INTEGER, spent_tokens INTEGER, spent_requests INTEGER,
+            held_cost_hi INTEGER, held_cost_lo INTEGER, held_tokens INTEGER, held_requests INTEGER,
+            bucket_tokens REAL, bucket_updated REAL,
+            budgets TEXT,
+            cost_hi INTEGER, cost_lo INTEGER, tokens INTEGER, requests INTEGER,
+            provider TEXT, model TEXT, created REAL, expires REAL,
+            PRIMARY KEY (kind, rank, name)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO budget_live (kind, rank, name, window_start, window_end, spent_cost_hi, spent_cost_lo, spent_tokens,
+            spent_requests, held_cost_hi, held_cost_lo, held_tokens, held_requests, bucket_tokens, bucket_updated)
+        SELECT 0, 0, budget, window_start, window_end, spent_cost_hi, spent_cost_lo, spent_tokens, spent_requests,
+            held_cost_hi, held_cost_lo, held_tokens, held_requests, bucket_tokens, bucket_updated
+        FROM budget_accounts;
+        INSERT INTO budget_live (kind, rank, name, budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires)
+        SELECT 1, CAST(expires * 1000000 AS INTEGER) - (expires * 1000000 < CAST(expires * 1000000 AS INTEGER)), id,
+            budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires
+        FROM budget_holds;
+        ALTER TABLE budget_entries RENAME TO budget_entries_0005;
+        CREATE TABLE budget_entries (
+            budget TEXT NOT NULL REFERENCES budgets(name) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            seq INTEGER NOT NULL,
+            cost_hi INTEGER NOT NULL, cost_lo INTEGER NOT NULL, tokens INTEGER NOT NULL, requests INTEGER NOT NULL,
+            PRIMARY KEY (budget, at, seq)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO budget_entries (budget, at, seq, cost_hi, cost_lo, tokens, requests)
+        SELECT budget, at, row_number() OVER (PARTITION BY budget, at ORDER BY rowid) - 1, cost_hi, cost_lo, tokens, requests
+        FROM budget_entries_0005;
+        DROP TABLE budget_entries_0005;
+        DROP TABLE budget_holds;
+        DROP TABLE budget_accounts;
         """
 }
