@@ -87,6 +87,12 @@ enum SQLiteBenchmark {
         for budget in try budgets() { try await store.setBudget(budget) }
     }
 
+    /// How long before a pair is due an open-loop process stops sleeping and spins on the clock
+    /// (`BUDGET_BENCH_SPIN_US`); unset, it spins all the time.
+    static var spinMarginMicroseconds: Int64? {
+        ProcessInfo.processInfo.environment["BUDGET_BENCH_SPIN_US"].flatMap { Int64($0) }
+    }
+
     /// One process: warm up, then time `pairs` reserve + commit pairs.
     static func child(_ arguments: [String]) async throws {
         guard arguments.count == 5, let pairs = Int(arguments[1]),
@@ -114,11 +120,21 @@ enum SQLiteBenchmark {
         if rate > 0 {
             // Open loop: pair i is due at first + i/rate. The wait before it spins on the clock:
             // a sleep would let this VM's idle virtual CPU be descheduled, and its wake-up, late by
-            // up to milliseconds, would be counted as the store's latency.
+            // up to milliseconds, would be counted as the store's latency. Spinning all the time
+            // keeps both of this machine's two cores busy with two processes, though, so that every
+            // other thread (the kernel's, a checkpoint's) takes its time from a pair:
+            // `BUDGET_BENCH_SPIN_US=500` sleeps until 500 µs before a pair is due, then spins.
             let interval = Duration.nanoseconds(1_000_000_000 / rate)
+            let margin = Self.spinMarginMicroseconds.map { Duration.microseconds($0) }
             let first = clock.now
             for i in 0..<pairs {
                 let due = first + interval * i
+                if let margin {
+                    let (seconds, attoseconds) = (due - margin - clock.now).components
+                    if seconds > 0 || attoseconds > 0 {
+                        usleep(UInt32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000))
+                    }
+                }
                 while clock.now < due {}
                 samples.append(try await pair(from: due))
             }
