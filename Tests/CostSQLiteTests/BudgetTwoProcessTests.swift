@@ -122,8 +122,9 @@ struct BudgetTwoProcessTests {
         for result in children.map({ $0.finish() }) {
             #expect(result.status == 0, "child failed: \(result.errors)")
         }
-        // about 8 pages per reservation and commit: 5,000 pairs append ~40,000 pages; a RESTART
-        // checkpoint every 10,000 pages keeps the file at 10,000 pages and a few (4 KiB + 24 bytes each)
+        // about 3.6 pages per reservation and commit (8 before 0014-budget-live): 5,000 pairs append
+        // ~18,000 pages; a RESTART checkpoint every 10,000 pages keeps the file at 10,000 pages and a
+        // few (4 KiB + 24 bytes each)
         let attributes = try FileManager.default.attributesOfItem(atPath: path + "-wal")
         let size = try #require(attributes[.size] as? Int)
         #expect(size <= 10_050 * 4_120, "the log has \(size) bytes")
