@@ -216,9 +216,10 @@ struct BudgetSession {
 
     /// A hold's place in `budget_live`: its expiry in whole microseconds since 2001-01-01 (rounded
     /// down, clamped to 64 bits), so that holds sort by expiry and expiring them reads a key range.
+    /// A NaN expiry (only ever in a hold a caller passes back) ranks last, like "never".
     static func rank(expiring expires: Date) -> Int64 {
         let micros = (expires.timeIntervalSinceReferenceDate * 1_000_000).rounded(.down)
-        if micros >= 9.2e18 { return .max }
+        if micros >= 9.2e18 || micros.isNaN { return .max }
         if micros <= -9.2e18 { return .min }
         return Int64(micros)
     }
@@ -273,7 +274,8 @@ struct BudgetSession {
         if try near.step() {
             return (HoldKey(rank: near.int64(0), id: id), Self.names(near.text(1)), Self.charge(near, from: 2))
         }
-        guard hold.expiresAt > at else { return nil }
+        // as Doubles: a NaN expiry is not past (Date's derived <= would say it is), so it is looked for
+        guard !(hold.expiresAt.timeIntervalSinceReferenceDate <= at.timeIntervalSinceReferenceDate) else { return nil }
         let scan = try db.cached("SELECT rank, budgets, cost_hi, cost_lo, tokens, requests FROM budget_live WHERE kind = 1 AND name = ?")
         scan.bind(id, at: 1)
         defer { scan.reset() }

@@ -69,6 +69,23 @@ struct SQLiteBudgetStoreTests {
         #expect(state.held.cost == F.money("19.98") && state.spent.cost == F.money("1.01"))
     }
 
+    @Test("a hold passed back with a NaN or infinite expiry is looked up without trapping, and found by its id")
+    func nonFiniteExpiry() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let store = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        try await store.setBudget(F.budget())
+        for expiry in [Double.nan, .infinity] {
+            var hold = try #require(try await store.reserve(F.request("2"), policy: BudgetPolicy()).hold)
+            hold.expiresAt = Date(timeIntervalSinceReferenceDate: expiry)
+            #expect(try await store.commit(hold, actual: F.actual("1")).holdWasExpired == false, "expiry \(expiry)")
+            #expect(try await !store.release(hold))
+        }
+        let state = try #require(try await store.state(of: "b"))
+        #expect(state.spent.cost == F.money("2") && state.held == .zero)
+    }
+
     @Test("a long read of the file (a ledger report) does not stall reservations when the log is checkpointed")
     func longReader() async throws {
         let directory = try TemporaryDirectory()
