@@ -216,9 +216,10 @@ struct BudgetSession {
 
     /// A hold's place in `budget_live`: its expiry in whole microseconds since 2001-01-01 (rounded
     /// down, clamped to 64 bits), so that holds sort by expiry and expiring them reads a key range.
+    /// A NaN expiry (only ever in a hold a caller passes back) ranks last, like "never".
     static func rank(expiring expires: Date) -> Int64 {
         let micros = (expires.timeIntervalSinceReferenceDate * 1_000_000).rounded(.down)
-        if micros >= 9.2e18 { return .max }
+        if micros >= 9.2e18 || micros.isNaN { return .max }
         if micros <= -9.2e18 { return .min }
         return Int64(micros)
     }
@@ -251,7 +252,9 @@ struct BudgetSession {
     /// The key, budgets and charge of an open hold, or `nil` when it was settled or expired.
     ///
     /// Looked up at the key its expiry gives; a hold whose `expiresAt` came back rounded (a caller
-    /// that stored it as text) is found by its id among the open holds.
+    /// that stored it as text) is found among the holds expiring within a second of it, and one
+    /// whose `expiresAt` is still ahead among all the open holds. A hold committed after its expiry
+    /// (gone already) costs two key lookups, not a read of every open hold under the write lock.
     func openHold(_ hold: BudgetHold) throws -> (key: HoldKey, budgets: [String], charge: BudgetCharge)? {
         let id = hold.id.uuidString
         let exact = try db.cached("SELECT budgets, cost_hi, cost_lo, tokens, requests FROM budget_live WHERE kind = 1 AND rank = ? AND name = ?")
@@ -262,6 +265,17 @@ struct BudgetSession {
         if try exact.step() {
             return (HoldKey(rank: rank, id: id), Self.names(exact.text(0)), Self.charge(exact, from: 1))
         }
+        let near = try db.cached(
+            "SELECT rank, budgets, cost_hi, cost_lo, tokens, requests FROM budget_live WHERE kind = 1 AND rank BETWEEN ? AND ? AND name = ?")
+        near.bind(Self.rank(expiring: hold.expiresAt.addingTimeInterval(-1)), at: 1)
+        near.bind(Self.rank(expiring: hold.expiresAt.addingTimeInterval(1)), at: 2)
+        near.bind(id, at: 3)
+        defer { near.reset() }
+        if try near.step() {
+            return (HoldKey(rank: near.int64(0), id: id), Self.names(near.text(1)), Self.charge(near, from: 2))
+        }
+        // as Doubles: a NaN expiry is not past (Date's derived <= would say it is), so it is looked for
+        guard !(hold.expiresAt.timeIntervalSinceReferenceDate <= at.timeIntervalSinceReferenceDate) else { return nil }
         let scan = try db.cached("SELECT rank, budgets, cost_hi, cost_lo, tokens, requests FROM budget_live WHERE kind = 1 AND name = ?")
         scan.bind(id, at: 1)
         defer { scan.reset() }

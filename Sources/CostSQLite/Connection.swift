@@ -122,10 +122,10 @@ final class Connection {
     /// A connection for a store that processes share back to back (budgets, keys): the parent
     /// directory and the schema created if needed, short busy waits, and RESTART checkpoints.
     ///
-    /// A reservation and its commit append about 8 pages to the write-ahead log; a checkpoint (two
-    /// fsyncs) every 1,000 pages (SQLite's default) would stall one pair in about 120. Every 10,000
-    /// pages (about 40 MB of log) it stalls one in about 1,200; RESTART, so that the log starts again
-    /// even while other processes write back to back.
+    /// A reservation and its commit appended about 8 pages to the write-ahead log (3.6 since
+    /// migration `0014-budget-live`); a checkpoint (two fsyncs) every 1,000 pages (SQLite's default)
+    /// stalled one pair in about 120. Every 10,000 pages (about 40 MB of log) it stalled one in about
+    /// 1,200; RESTART, so that the log starts again even while other processes write back to back.
     static func sharedStore(path: String, durability: SQLiteUsageLedger.Durability) throws -> Connection {
         try createParentDirectory(of: path)
         let db = try Connection(path: path, busyWait: .spin, synchronous: durability == .full ? .full : .normal)

@@ -310,7 +310,9 @@ public actor SQLiteBudgetStore: BudgetStore {
     ///   (cost as two halves, tokens, requests), the throttling bucket (tokens, updated);
     /// - kind 1: an open hold (`rank` its expiry in whole microseconds since 2001-01-01, rounded
     ///   down, so that holds sort by expiry; `name` its id): the budgets it counts against (a JSON
-    ///   list), its charge, provider, model, created and expires.
+    ///   list), its charge, provider, model, created and expires. The migration computes the rank
+    ///   as `BudgetSession.rank(expiring:)` does, clamps included (an expiry beyond ±9.2e12 s would
+    ///   otherwise be found only by a scan, or stop the migration on a REAL that STRICT refuses).
     ///
     /// Each column belongs to one kind and is NULL in the other. Rolling charges become keyed by
     /// (budget, instant, seq), one page per commit where the rowid table and its index took two.
@@ -334,8 +336,11 @@ public actor SQLiteBudgetStore: BudgetStore {
             held_cost_hi, held_cost_lo, held_tokens, held_requests, bucket_tokens, bucket_updated
         FROM budget_accounts;
         INSERT INTO budget_live (kind, rank, name, budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires)
-        SELECT 1, CAST(expires * 1000000 AS INTEGER) - (expires * 1000000 < CAST(expires * 1000000 AS INTEGER)), id,
-            budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires
+        SELECT 1,
+            CASE WHEN expires * 1000000 >= 9.2e18 THEN 9223372036854775807
+                WHEN expires * 1000000 <= -9.2e18 THEN -9223372036854775808
+                ELSE CAST(expires * 1000000 AS INTEGER) - (expires * 1000000 < CAST(expires * 1000000 AS INTEGER)) END,
+            id, budgets, cost_hi, cost_lo, tokens, requests, provider, model, created, expires
         FROM budget_holds;
         ALTER TABLE budget_entries RENAME TO budget_entries_0005;
         CREATE TABLE budget_entries (

@@ -79,6 +79,51 @@ struct BudgetLiveMigrationTests {
         #expect(try await store.state(of: "month")?.spent.cost == F.money("8"))
     }
 
+    @Test("holds at the far ends of time migrate at the key Swift gives them: 291,000 years out, before year -290,000, a fraction before 2001")
+    func extremeExpiries() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let db = try Connection(path: directory.databasePath)
+        try Migrator.migrate(db, migrations: Migrator.ledger.filter { $0.name != "0014-budget-live" })
+        let budget = try F.budget()
+        let insert = try db.cached("INSERT INTO budgets (name, definition) VALUES (?, ?)")
+        insert.bind(budget.name, at: 1)
+        insert.bind(String(decoding: try JSONEncoder().encode(budget), as: UTF8.self), at: 2)
+        try insert.step()
+        let (heldHi, heldLo) = BudgetSession.halves(F.money("4"))
+        try db.execute("INSERT INTO budget_accounts VALUES ('b', NULL, NULL, 0, 0, 0, 0, \(heldHi), \(heldLo), 0, 4, NULL, NULL)")
+        // expiries in seconds since 2001: TTLs of about 9.2e12 s and -1e14 s (a "never" or
+        // "at once" written by hand), one just below 0, and an ordinary one
+        let expiries: [Double] = [9.21e12, -1e14, -0.000_000_5, F.start.timeIntervalSinceReferenceDate + 289.75]
+        var holds: [BudgetHold] = []
+        for expiry in expiries {
+            let hold = BudgetHold(
+                budgets: ["b"], charge: BudgetCharge(cost: F.money("1"), requests: 1), provider: "acme", model: "acme-pro",
+                createdAt: F.start, expiresAt: Date(timeIntervalSinceReferenceDate: expiry))
+            holds.append(hold)
+            let (hi, lo) = BudgetSession.halves(hold.charge.cost)
+            try db.execute(
+                """
+                INSERT INTO budget_holds VALUES ('\(hold.id.uuidString)', '["b"]', \(hi), \(lo), 0, 1, 'acme', 'acme-pro',
+                    \(F.start.timeIntervalSinceReferenceDate), \(expiry));
+                """)
+        }
+
+        // the migration runs when the store opens: it must not stop on any of them
+        let clock = ManualClock(F.start)
+        let store = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        let check = try Connection(path: directory.databasePath)
+        for hold in holds {
+            let rank = try check.scalarInt("SELECT rank FROM budget_live WHERE kind = 1 AND name = '\(hold.id.uuidString)'")
+            #expect(rank == BudgetSession.rank(expiring: hold.expiresAt), "expiry \(hold.expiresAt.timeIntervalSinceReferenceDate)")
+        }
+        // the two in the past expire; the others settle
+        #expect(try await store.openHolds().map(\.id) == [holds[0].id, holds[3].id].sorted { $0.uuidString < $1.uuidString })
+        #expect(try await store.commit(holds[0], actual: F.actual("1")).holdWasExpired == false)
+        #expect(try await store.release(holds[3]))
+        #expect(try await store.state(of: "b")?.held == .zero)
+    }
+
     @Test("commits at one instant each keep their rolling charge; a hold whose expiry came back rounded is still found")
     func sameInstantAndRoundedExpiry() async throws {
         let directory = try TemporaryDirectory()

@@ -361,14 +361,7 @@ extension SQLiteUsageLedger {
 
     /// `EXPLAIN QUERY PLAN` of every cached statement whose SQL contains `text`, by SQL (`@testable`).
     func cachedPlansForTesting(containing text: String) throws -> [String: [String]] {
-        var plans: [String: [String]] = [:]
-        for sql in db.cachedSQL where sql.contains(text) {
-            let statement = try Statement(connection: db, sql: "EXPLAIN QUERY PLAN " + sql, persistent: false)
-            var lines: [String] = []
-            while try statement.step() { lines.append(statement.text(3) ?? "") }
-            plans[sql] = lines
-        }
-        return plans
+        try db.cachedPlansForTesting(containing: text)
     }
 
     /// The names of the indexes on `table` (`@testable`).
@@ -380,6 +373,20 @@ extension SQLiteUsageLedger {
             while try statement.step() { names.insert(statement.text(0) ?? "") }
             return names
         }
+    }
+}
+
+extension Connection {
+    /// `EXPLAIN QUERY PLAN` of every cached statement whose SQL contains `text`, by SQL.
+    func cachedPlansForTesting(containing text: String) throws -> [String: [String]] {
+        var plans: [String: [String]] = [:]
+        for sql in cachedSQL where sql.contains(text) {
+            let statement = try Statement(connection: self, sql: "EXPLAIN QUERY PLAN " + sql, persistent: false)
+            var lines: [String] = []
+            while try statement.step() { lines.append(statement.text(3) ?? "") }
+            plans[sql] = lines
+        }
+        return plans
     }
 }
 

@@ -37,6 +37,55 @@ struct SQLiteBudgetStoreTests {
         #expect(try await reopened.commit(hold, actual: F.actual("1")).holdWasExpired == false)
     }
 
+    @Test("a commit after its hold expired, among 2,000 open holds, reads keys, not every open hold; holds passed back altered are still found")
+    func lateCommitAmongManyHolds() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let store = try SQLiteBudgetStore(path: directory.databasePath, durability: .processCrash, now: clock.now)
+        try await store.setBudget(F.budget(dollars: 1_000_000))
+        let late = try #require(try await store.reserve(F.request("1"), policy: BudgetPolicy(), ttl: .seconds(1)).hold)
+        var open: [BudgetHold] = []
+        for _ in 0..<2_000 { open.append(try #require(try await store.reserve(F.request("0.01"), policy: BudgetPolicy()).hold)) }
+        clock.advance(by: 2)
+        #expect(try await store.commit(late, actual: F.actual("1")).holdWasExpired)
+        #expect(try await !store.release(late))
+        for (sql, plan) in try await store.cachedPlansForTesting(containing: "budget_live") {
+            #expect(plan.allSatisfy { $0.contains("rank") }, "reads every open hold: \(sql) → \(plan)")
+        }
+
+        // a hold passed back with its expiry rounded down to the millisecond, which is past while
+        // the hold is still open, is found near its key; one with an expiry far ahead among all
+        // the open holds
+        clock.advance(by: 298 - 0.000_2)
+        #expect(open[0].expiresAt == F.start.addingTimeInterval(300) && clock.now() < open[0].expiresAt)
+        var rounded = open[0]
+        rounded.expiresAt = F.start.addingTimeInterval(299.999)
+        #expect(try await store.release(rounded))
+        var ahead = open[1]
+        ahead.expiresAt = clock.now().addingTimeInterval(86_400)
+        #expect(try await store.commit(ahead, actual: F.actual("0.01")).holdWasExpired == false)
+        let state = try #require(try await store.state(of: "b"))
+        #expect(state.held.cost == F.money("19.98") && state.spent.cost == F.money("1.01"))
+    }
+
+    @Test("a hold passed back with a NaN or infinite expiry is looked up without trapping, and found by its id")
+    func nonFiniteExpiry() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let store = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        try await store.setBudget(F.budget())
+        for expiry in [Double.nan, .infinity] {
+            var hold = try #require(try await store.reserve(F.request("2"), policy: BudgetPolicy()).hold)
+            hold.expiresAt = Date(timeIntervalSinceReferenceDate: expiry)
+            #expect(try await store.commit(hold, actual: F.actual("1")).holdWasExpired == false, "expiry \(expiry)")
+            #expect(try await !store.release(hold))
+        }
+        let state = try #require(try await store.state(of: "b"))
+        #expect(state.spent.cost == F.money("2") && state.held == .zero)
+    }
+
     @Test("a long read of the file (a ledger report) does not stall reservations when the log is checkpointed")
     func longReader() async throws {
         let directory = try TemporaryDirectory()
@@ -69,5 +118,12 @@ struct SQLiteBudgetStoreTests {
         }
         #expect(past == 500, "the log never passed the checkpoint threshold in \(pairs) pairs")
         #expect(slowest < .seconds(1))
+    }
+}
+
+extension SQLiteBudgetStore {
+    /// `EXPLAIN QUERY PLAN` of every cached statement whose SQL contains `text`, by SQL (`@testable`).
+    func cachedPlansForTesting(containing text: String) throws -> [String: [String]] {
+        try db.cachedPlansForTesting(containing: text)
     }
 }
