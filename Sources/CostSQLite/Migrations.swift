@@ -215,13 +215,10 @@ struct Migrator {
                 insert.bind(migration.name, at: 1)
                 insert.bind(ISO8601DateFormatter().string(from: Date()), at: 2)
                 try insert.step()
-                try db.execute("PRAGMA user_version = \(migrations.firstIndex { $0.name == migration.name }.map { $0 + 1 } ?? 0)")
+                // the number applied, not this one's position: a file whose migrations were applied
+                // out of order (one added on a branch merged later) still ends at their count
+                try db.execute("PRAGMA user_version = \(try applied().count)")
             }
-        }
-        // Every migration is applied now; a file whose migrations were applied out of order (one
-        // added on a branch merged later) still records their number.
-        if try db.scalarInt("PRAGMA user_version") != Int64(migrations.count) {
-            try db.execute("PRAGMA user_version = \(migrations.count)")
         }
     }
 

@@ -269,9 +269,9 @@ public actor SQLiteBudgetStore: BudgetStore {
 
     // MARK: - Schema
 
-    /// Migration `0005-budgets` (its tables but `budgets` are replaced by ``liveSQL``). Amounts of money are stored exactly as the two 64-bit halves of
-    /// their 128-bit count of 10⁻¹⁸ USD (`_hi`, `_lo`); instants as seconds since 2001-01-01 (a
-    /// `Date`'s own `Double`, exact).
+    /// Migration `0005-budgets` (its tables but `budgets` are replaced by ``liveSQL``). Amounts of
+    /// money are stored exactly as the two 64-bit halves of their 128-bit count of 10⁻¹⁸ USD (`_hi`,
+    /// `_lo`); instants as seconds since 2001-01-01 (a `Date`'s own `Double`, exact).
     static let schemaSQL = """
         CREATE TABLE budgets (
             name TEXT PRIMARY KEY,
