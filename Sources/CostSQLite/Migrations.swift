@@ -112,7 +112,7 @@ struct Migrator {
         // Recommendations with their lifecycle and history, auto-execution settings and model routes
         // (SQLiteRecommendationStore).
         Migration(name: "0009-recommendations", sql: SQLiteRecommendationStore.schemaSQL),
-    ] + alerts + daemon + ingestLayout + rawReportIndex + budgetLive
+    ] + alerts + daemon + ingestLayout + rawReportIndex + budgetLive + rollupPending
 
     /// Alerts, their outbox and delivery attempts, channels and rules (SQLiteAlertStore); kept apart
     /// so migrations added beside it merge as one line.
@@ -159,6 +159,17 @@ struct Migrator {
     /// a reservation or a commit then writes one page of log instead of three, and a rolling
     /// commit one more instead of two (Documentation/Budgets.md, "Storage").
     static let budgetLive: [Migration] = [Migration(name: "0014-budget-live", sql: SQLiteBudgetStore.liveSQL)]
+
+    /// Batches whose rollup deltas are not yet folded into the aggregate tables: one row per batch,
+    /// the positions of the events it added (`PendingRollups.pack`), so that a fold can read back
+    /// the batches of a process that stopped before folding them (Documentation/Ledger.md, "Rollups
+    /// folded across batches"). `AUTOINCREMENT`: a ledger recognises its own batches by id, so an id
+    /// must never come back once its row has been folded (and deleted) by another connection.
+    static let rollupPending: [Migration] = [
+        Migration(
+            name: "0015-rollup-pending",
+            sql: "CREATE TABLE rollup_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, events INTEGER NOT NULL, positions BLOB NOT NULL) STRICT;")
+    ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of
     /// `UsageDimension.rolledUp`), backfilled from the daily series rollup.

@@ -11,6 +11,7 @@ extension SQLiteUsageLedger {
         let zone = LocalTime(configuration.rollupTimeZone)
         var result = CompactionResult()
         try db.writeTransaction {
+            try foldPendingRollupsInTransaction()
             let current = try horizons()
             if let days = retention.rawDays {
                 let cutoff = now.addingTimeInterval(-Double(days) * 86_400)
@@ -57,6 +58,7 @@ extension SQLiteUsageLedger {
             result.rawHorizon = after.raw
             result.hourlyHorizon = after.hourly
         }
+        pending.removeAll()
         // Give the space back to the WAL's next checkpoint.
         _ = try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return result
@@ -84,6 +86,7 @@ extension SQLiteUsageLedger {
         try db.execute("PRAGMA foreign_keys = OFF")
         defer { _ = try? db.execute("PRAGMA foreign_keys = ON") }
         try db.writeTransaction {
+            try foldPendingRollupsInTransaction()
             func run(_ sql: String) throws -> Int {
                 let statement = try db.cached(sql)
                 for (i, v) in values.enumerated() { statement.bind(v, at: Int32(i + 1)) }
@@ -120,6 +123,7 @@ extension SQLiteUsageLedger {
             let generation = (try SQLiteUsageLedger.meta(db, "series_generation").flatMap(Int.init) ?? 0) + 1
             try SQLiteUsageLedger.setMeta(db, "series_generation", String(generation))
         }
+        pending.removeAll()
         seriesIDsInvalidated()
         return result
     }
@@ -137,6 +141,7 @@ extension SQLiteUsageLedger {
         let zone = configuration.rollupTimeZone
         var result = RepriceResult()
         try db.writeTransaction {
+            try foldPendingRollupsInTransaction()
             var buckets = RollupBuckets(zone: zone)
             var time = SQLiteUsageLedger.rawTimeClause(filter)
             let dims = SQLiteUsageLedger.dimensionClause(filter)
@@ -193,6 +198,7 @@ extension SQLiteUsageLedger {
                 result.notes.append("events before \(Timestamp.format(horizon)) were compacted and were not repriced")
             }
         }
+        pending.removeAll()
         return result
     }
 }

@@ -186,6 +186,7 @@ extension SQLiteUsageLedger {
     }
 
     public func query(_ query: UsageQuery) async throws -> UsageReport {
+        try foldPendingRollups()
         let db = self.db
         let zone = configuration.rollupTimeZone
         let now = configuration.now()
@@ -458,6 +459,7 @@ extension SQLiteUsageLedger {
     public func rollups(_ level: RollupLevel, matching filter: UsageFilter, after cursor: RollupCursor?, limit: Int)
         async throws -> RollupPage
     {
+        try foldPendingRollups()
         var time = SQLiteUsageLedger.rollupTimeClause(filter)
         if let cursor {
             time.sql.append("(r.bucket, r.series) > (?, ?)")

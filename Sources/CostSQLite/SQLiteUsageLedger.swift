@@ -30,14 +30,24 @@ public actor SQLiteUsageLedger: UsageLedger {
     private var seriesIDs: [SeriesKey: Int64] = [:]
     private var seriesGeneration: String?
     private var buckets: RollupBuckets
+    /// Rollup deltas of this ledger's batches not yet folded (see ``foldRollups()``).
+    var pending = PendingRollups()
+    /// Events whose rollup deltas are kept pending before a batch folds them; 0 adds each batch's
+    /// deltas to the rollup tables in its own transaction.
+    public nonisolated let foldEvents: Int
 
     /// Opens (creating if needed, with its parent directory) the database at `path`.
     ///
     /// The rollup time zone is fixed when the file is created; an existing file keeps its own.
+    /// - parameter foldEvents: how many recorded events may wait before their rollup deltas are
+    ///   added to the aggregate tables, coalesced (Documentation/Ledger.md, "Rollups folded across
+    ///   batches"); reports fold whatever is pending first, so they never miss an event. 0 adds
+    ///   each batch's deltas in the batch's own transaction.
     /// - throws: ``SQLiteError`` (`.cannotOpen`, `.schemaTooNew`, `.corrupt`).
-    public init(path: String, configuration: LedgerConfiguration = LedgerConfiguration(), durability: Durability = .full)
-        throws
-    {
+    public init(
+        path: String, configuration: LedgerConfiguration = LedgerConfiguration(), durability: Durability = .full,
+        foldEvents: Int = SQLiteUsageLedger.defaultFoldEvents
+    ) throws {
         try Connection.createParentDirectory(of: path)
         let db = try Connection(path: path, synchronous: durability == .full ? .full : .normal)
         try Migrator.migrate(db)
@@ -63,6 +73,7 @@ public actor SQLiteUsageLedger: UsageLedger {
         self.path = path
         self.db = db
         self.buckets = RollupBuckets(zone: zone)
+        self.foldEvents = max(0, foldEvents)
     }
 
     /// The schema version this build writes.
@@ -108,7 +119,12 @@ public actor SQLiteUsageLedger: UsageLedger {
         var generation = seriesGeneration
         var rollupBuckets = buckets
         let db = self.db
-        let outcome: (statuses: [(Int, Bool)], newSeries: [SeriesKey: Int64], generation: String?) = try db.writeTransaction {
+        let deferring = foldEvents > 0
+        let outcome:
+            (
+                statuses: [(Int, Bool)], newSeries: [SeriesKey: Int64], generation: String?,
+                deltas: [RollupDelta: UsageTotals], touched: [Int64: SeriesKey], pendingID: Int64?, added: Int
+            ) = try db.writeTransaction {
             let current = try SQLiteUsageLedger.meta(db, "series_generation")
             if current != generation {
                 cacheSnapshot.removeAll()
@@ -120,6 +136,8 @@ public actor SQLiteUsageLedger: UsageLedger {
             var deltas: [RollupDelta: UsageTotals] = [:]
             var nextInMillisecond: [Int64: Int64] = [:]
             var touched: [Int64: SeriesKey] = [:]
+            var addedPositions: [Int64] = []
+            if deferring { addedPositions.reserveCapacity(prepared.events.count) }
             let insert = try db.cached(SQLiteUsageLedger.insertEventSQL)
             for (index, event) in prepared.events {
                 let key = SeriesKey(event)
@@ -150,6 +168,7 @@ public actor SQLiteUsageLedger: UsageLedger {
                 nextInMillisecond[millis] = position + 1
                 statuses.append((index, added))
                 guard added else { continue }
+                if deferring { addedPositions.append(position) }
                 let (hour, day, month) = rollupBuckets.buckets(milliseconds: millis)
                 let totals = UsageTotals(event)
                 if touched[seriesID] == nil { touched[seriesID] = key }
@@ -157,11 +176,34 @@ public actor SQLiteUsageLedger: UsageLedger {
                 deltas[RollupDelta(level: .daily, bucket: day, series: seriesID), default: UsageTotals()].add(totals)
                 deltas[RollupDelta(level: .monthly, bucket: month, series: seriesID), default: UsageTotals()].add(totals)
             }
-            try SQLiteUsageLedger.apply(deltas, db)
-            try SQLiteUsageLedger.applyDimensions(SQLiteUsageLedger.dimensionDeltas(deltas, series: touched), db)
-            return (statuses, newSeries, generation)
+            guard deferring else {
+                try SQLiteUsageLedger.apply(deltas, db)
+                try SQLiteUsageLedger.applyDimensions(SQLiteUsageLedger.dimensionDeltas(deltas, series: touched), db)
+                return (statuses, newSeries, generation, [:], [:], nil, 0)
+            }
+            // The batch's deltas wait in memory; this row makes them recoverable from the events if
+            // the process stops before it folds them.
+            guard !addedPositions.isEmpty else { return (statuses, newSeries, generation, [:], [:], nil, 0) }
+            let marker = try db.cached("INSERT INTO rollup_pending (events, positions) VALUES (?, ?) RETURNING id")
+            marker.bind(addedPositions.count, at: 1)
+            marker.bind(PendingRollups.pack(addedPositions), at: 2)
+            guard try marker.step() else {
+                throw SQLiteError(code: .statement, message: "could not record a pending rollup batch (no id returned)")
+            }
+            let id = marker.int64(0)
+            while try marker.step() {}
+            return (statuses, newSeries, generation, deltas, touched, id, addedPositions.count)
         }
         buckets = rollupBuckets
+        if let id = outcome.pendingID {
+            pending.add(outcome.deltas, series: outcome.touched, id: id, events: outcome.added)
+            if pending.events >= foldEvents {
+                // The batch is recorded whatever happens here. A fold that fails (the lock held
+                // past the busy timeout) leaves every batch pending and durable; the next batch or
+                // report folds them, and a report that cannot fold reports the error itself.
+                try? foldPendingRollups()
+            }
+        }
         // Drop the snapshot first: while it shares storage with `seriesIDs`, the merge below would
         // copy every cached series (nine strings each) at every batch.
         cacheSnapshot = [:]
@@ -276,12 +318,18 @@ public actor SQLiteUsageLedger: UsageLedger {
         s.bind(event.metadata.flatMap { json($0) }, at: 26)
     }
 
-    static func apply(_ deltas: [RollupDelta: UsageTotals], _ db: Connection) throws {
+    /// Upserts `deltas` into the rollup tables; `inKeyOrder` sorts them first (a fold's tens of
+    /// thousands of rows: 15–20 % faster in key order; a batch's few: the sort costs more than it saves).
+    static func apply(_ deltas: [RollupDelta: UsageTotals], _ db: Connection, inKeyOrder: Bool = false) throws {
         guard !deltas.isEmpty else { return }
         let hourly = try db.cached(upsertSQL[RollupLevel.hourly.rawValue] ?? "")
         let daily = try db.cached(upsertSQL[RollupLevel.daily.rawValue] ?? "")
         let monthly = try db.cached(upsertSQL[RollupLevel.monthly.rawValue] ?? "")
-        for (key, totals) in deltas {
+        let ordered: [(key: RollupDelta, value: UsageTotals)] =
+            inKeyOrder
+            ? deltas.sorted { ($0.key.level.rawValue, $0.key.bucket, $0.key.series) < ($1.key.level.rawValue, $1.key.bucket, $1.key.series) }
+            : Array(deltas)
+        for (key, totals) in ordered {
             let statement: Statement
             switch key.level {
             case .hourly: statement = hourly

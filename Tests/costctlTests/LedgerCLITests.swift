@@ -194,6 +194,13 @@ struct LedgerCLITests {
             #expect(try await ledger.event(id: id) != nil, "acknowledged \(id) is missing")
         }
         #expect(try await ledger.integrityCheck() == "ok")
+        // The killed process's last batches were never folded into the rollups: a report reads
+        // them back from their events, so the aggregates count every stored event.
+        #expect(try await ledger.pendingRollupEvents() > 0)
+        let report = try await ledger.query(UsageQuery())
+        #expect(report.source != .raw)
+        #expect(report.totals.events == (try await ledger.info().events))
+        #expect(try await ledger.pendingRollupEvents() == 0)
     }
 
     @Test("two processes writing one database at once lose nothing and never report a locked database")

@@ -17,6 +17,10 @@ struct IngestSettings {
     var keep: Bool
     /// No progress lines (when `ceiling` uses an ingest to write its source rows).
     var quiet = false
+    /// Events whose rollup deltas the ledger keeps pending before folding them (`--fold-events`;
+    /// 0: each batch adds its own in its transaction). Whatever is still pending at the end is
+    /// folded inside the timed section, so every event's rollups are paid for.
+    var foldEvents = SQLiteUsageLedger.defaultFoldEvents
 }
 
 func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
@@ -30,7 +34,7 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
         catalogMilliseconds = (clock.now - start).milliseconds
     }
     var ledger: SQLiteUsageLedger? = try SQLiteUsageLedger(
-        path: s.path, configuration: configuration, durability: s.durability)
+        path: s.path, configuration: configuration, durability: s.durability, foldEvents: s.foldEvents)
     let chunk = max(s.batch, (s.chunk / s.batch) * s.batch)
     var generator = EventGenerator(s.workload)
     var added = 0
@@ -48,7 +52,7 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
     let quiet = s.quiet
     func say(_ text: String) { if !quiet { log(text) } }
 
-    say("ingest: \(s.workload.events.grouped) events, batch \(s.batch), ids \(s.workload.ids.rawValue), durability \(s.durability.rawValue), pricing \(s.workload.pricing.rawValue) -> \(s.path)")
+    say("ingest: \(s.workload.events.grouped) events, batch \(s.batch), fold every \(s.foldEvents.grouped) events, ids \(s.workload.ids.rawValue), durability \(s.durability.rawValue), pricing \(s.workload.pricing.rawValue) -> \(s.path)")
     while generator.produced < s.workload.events {
         // Untimed: generate the chunk and cut it into batches.
         let batches: [[UsageEvent]] = {
@@ -85,6 +89,13 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
                 "  \(generator.produced.grouped) events  \(Int(Double(added) / timed.seconds).grouped)/s  rss \(mib(Memory.current)) (anon \(mib(Memory.anonymous)), file \(mib(Memory.fileBacked)))  peak \(mib(Memory.peak))")
         }
     }
+    // Timed: the rollups of the batches still pending.
+    let foldCPU = cpuSeconds()
+    let foldStart = clock.now
+    try await ledger!.foldRollups()
+    let finalFold = clock.now - foldStart
+    timed += finalFold
+    cpu += cpuSeconds() - foldCPU
     let peakAfterIngest = Memory.peak
 
     // Idempotency: the same ids again are found and skipped.
@@ -129,6 +140,7 @@ func runIngest(_ s: IngestSettings) async throws -> [String: Any] {
         "chunk": chunk, "replay_events": min(s.replay, s.workload.events), "replay_per_second": replayRate,
         "replay_duplicates": replayDuplicates, "series": series, "rollup_hourly_rows": hourly,
         "rollup_daily_rows": daily, "rollup_monthly_rows": monthly, "db_bytes": dbBytes, "wal_bytes_before_close": walBytes,
+        "fold_events": s.foldEvents, "final_fold_ms": finalFold.milliseconds,
         "catalog_load_ms": catalogMilliseconds, "unpriced_in_first_2000": unpriced, "path": s.path,
     ]
 }

@@ -8,7 +8,7 @@ let usageText = """
 
       ingest    time SQLiteUsageLedger.record(contentsOf:) batches
                 --events N (1000000) --batch B (1000) --ids ordered|random --durability full|process-crash
-                --pricing explicit|engine --db PATH [--chunk C (100000)] [--replay R] [--keep] [--seed S] [--users U]
+                --pricing explicit|engine --db PATH [--chunk C (100000)] [--replay R] [--keep] [--seed S] [--users U] [--fold-events F (16384; 0: per batch)]
       ceiling   the same rows as bare prepared INSERTs into the same schema, same transaction sizes
                 (same options as ingest) [--variants events,rollups] [--source DB written by `ingest --keep`
                 with the same options; without it the ledger writes one first, untimed]
@@ -53,7 +53,8 @@ do {
                 IngestSettings(
                     workload: try workload(options), batch: batch, durability: durability,
                     path: options.string("db", (defaultDirectory as NSString).appendingPathComponent("ingest.db")),
-                    chunk: chunk, replay: try options.int("replay", 0), keep: options.flag("keep"))))
+                    chunk: chunk, replay: try options.int("replay", 0), keep: options.flag("keep"),
+                    foldEvents: try options.int("fold-events", SQLiteUsageLedger.defaultFoldEvents))))
     case "ceiling":
         let variants = try options.string("variants", "events,rollups").split(separator: ",").map { name in
             guard let variant = CeilingVariant(rawValue: String(name)) else {
