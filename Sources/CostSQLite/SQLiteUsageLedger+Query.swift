@@ -539,6 +539,7 @@ extension SQLiteUsageLedger {
             ?? configuration.rollupTimeZone.identifier
         info.schemaVersion = Int(try db.scalarInt("PRAGMA user_version") ?? 0)
         info.hashesUserIDs = configuration.userHasher != nil
+        info.pendingRollupEvents = try await pendingRollupEvents()
         return info
     }
 

@@ -72,6 +72,9 @@ struct DoctorCommand: AsyncParsableCommand {
             if let horizon = ledger.rawHorizon {
                 Output.line("                raw events compacted before \(Output.date(horizon, in: global.timeZone))")
             }
+            if let pending = ledger.pendingRollupEvents, pending > 0 {
+                Output.line("                \(Output.count(pending)) \(pending == 1 ? "event" : "events") not yet folded into the rollups (the next report folds them)")
+            }
         } else if let error = report.ledgerError {
             Output.line("database        \(report.database): cannot open: \(error)")
         } else {

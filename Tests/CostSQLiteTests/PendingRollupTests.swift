@@ -36,6 +36,7 @@ struct PendingRollupTests {
         #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM rollup_pending") == 3)
         #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM rollup_hourly") == 0)
         #expect(try await ledger.pendingRollupEvents() == 300)
+        #expect(try await ledger.info().pendingRollupEvents == 300)
         // A replayed batch adds nothing, and no pending row.
         #expect(try await ledger.record(contentsOf: Array(Self.events[0..<100])).duplicates == 100)
         #expect(try await ledger.scalarForTesting("SELECT COUNT(*) FROM rollup_pending") == 3)

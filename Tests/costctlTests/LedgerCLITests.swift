@@ -51,6 +51,11 @@ struct LedgerCLITests {
         let second = try cli.run(args)
         #expect(second.status == 0)
         #expect(second.stdout.contains("already recorded; nothing changed"))
+        // The event's rollup sums wait for a fold: doctor says so, and the report folds them.
+        let doctor = try cli.run(["doctor", "--db", db, "--json"])
+        #expect(doctor.status == 0, "\(doctor.stderr)")
+        #expect((try doctor.json()["ledger"] as? [String: Any])?["pending_rollup_events"] as? Int == 1)
+        #expect(try cli.run(["doctor", "--db", db]).stdout.contains("1 event not yet folded into the rollups"))
         let usage = try cli.run(["usage", "--db", db, "--since", "2026-11-01", "--by", "user", "--json"])
         #expect(usage.status == 0, "\(usage.stderr)")
         let json = try usage.json()
@@ -62,6 +67,8 @@ struct LedgerCLITests {
         let rows = try #require(json["rows"] as? [[String: Any]])
         #expect(rows.count == 1)
         #expect(rows.first?["user"] as? String == "alice")
+        let folded = try cli.run(["doctor", "--db", db, "--json"])
+        #expect((try folded.json()["ledger"] as? [String: Any])?["pending_rollup_events"] as? Int == 0)
     }
 
     @Test("an invalid stdin line rejects the whole input unless --skip-invalid")

@@ -431,10 +431,14 @@ public struct LedgerInfo: Sendable, Hashable, Codable {
     public var rollupTimeZone = "UTC"
     public var schemaVersion = 0
     public var hashesUserIDs = false
+    /// Recorded events whose rollup sums are not yet folded into the aggregate tables (every
+    /// process's); nil for a ledger that adds them at once (the in-memory one). Reports fold first.
+    public var pendingRollupEvents: Int?
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case events, earliest, latest, rawHorizon = "raw_horizon", hourlyHorizon = "hourly_horizon"
         case rollupTimeZone = "rollup_time_zone", schemaVersion = "schema_version", hashesUserIDs = "hashes_user_ids"
+        case pendingRollupEvents = "pending_rollup_events"
     }
 }
