@@ -7,7 +7,8 @@ internal import Foundation
 /// Layout (see Documentation/Ledger.md): events keyed by a time-ordered position (Unix milliseconds
 /// shifted left 20 bits, plus a sequence), so time ranges are primary-key ranges; a unique index on
 /// the idempotency id; the rolled-up dimensions interned once in `series`; hourly, daily and
-/// monthly aggregates keyed by (bucket, series), updated in the same transaction as the events.
+/// monthly aggregates keyed by (bucket, series), into which the sums of many batches are folded
+/// together (a `rollup_pending` row per batch until then; every report folds first).
 ///
 /// For example:
 /// ```swift

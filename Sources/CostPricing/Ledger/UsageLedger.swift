@@ -5,8 +5,9 @@ public import Foundation
 ///
 /// Implementations: ``MemoryUsageLedger`` (tests, ephemeral use) and CostSQLite's
 /// `SQLiteUsageLedger` (the embedded default). Both pass the same contract tests. Every write is one
-/// transaction: a batch is stored entirely or not at all, and the rollups (hourly, daily, monthly
-/// aggregates) change in the same transaction as the events they sum.
+/// transaction: a batch is stored entirely or not at all, and every report sees rollups (hourly,
+/// daily, monthly aggregates) that sum exactly the events stored (SQLiteUsageLedger folds a batch's
+/// sums into them later, and always before a report reads them).
 ///
 /// For example:
 /// ```swift
