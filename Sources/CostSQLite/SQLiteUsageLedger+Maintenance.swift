@@ -192,7 +192,7 @@ extension SQLiteUsageLedger {
                     deltas[RollupDelta(level: .monthly, bucket: month, series: series), default: UsageTotals()].add(delta)
                 }
                 try SQLiteUsageLedger.apply(deltas, db)
-                try SQLiteUsageLedger.applyDimensions(SQLiteUsageLedger.dimensionDeltas(deltas, series: seriesKeys), db)
+                try SQLiteUsageLedger.applyDimensions(try SQLiteUsageLedger.dimensionDeltas(deltas, series: seriesKeys), db)
             }
             if let horizon = try horizons().raw, filter.since.map({ $0 < horizon }) ?? true {
                 result.notes.append("events before \(Timestamp.format(horizon)) were compacted and were not repriced")

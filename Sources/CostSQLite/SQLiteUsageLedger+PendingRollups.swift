@@ -150,14 +150,45 @@ extension SQLiteUsageLedger {
                     if series[seriesID] == nil { series[seriesID] = SeriesKey(decoded) }
                     let (hour, day, month) = rollupBuckets.buckets(milliseconds: position >> 20)
                     let totals = UsageTotals(decoded)
-                    deltas[RollupDelta(level: .hourly, bucket: hour, series: seriesID), default: UsageTotals()].add(totals)
-                    deltas[RollupDelta(level: .daily, bucket: day, series: seriesID), default: UsageTotals()].add(totals)
-                    deltas[RollupDelta(level: .monthly, bucket: month, series: seriesID), default: UsageTotals()].add(totals)
+                    try deltas[RollupDelta(level: .hourly, bucket: hour, series: seriesID), default: UsageTotals()].addChecked(totals)
+                    try deltas[RollupDelta(level: .daily, bucket: day, series: seriesID), default: UsageTotals()].addChecked(totals)
+                    try deltas[RollupDelta(level: .monthly, bucket: month, series: seriesID), default: UsageTotals()].addChecked(totals)
                 }
             }
         }
         try SQLiteUsageLedger.apply(deltas, db, inKeyOrder: true)
-        try SQLiteUsageLedger.applyDimensions(SQLiteUsageLedger.dimensionDeltas(deltas, series: series), db)
+        try SQLiteUsageLedger.applyDimensions(try SQLiteUsageLedger.dimensionDeltas(deltas, series: series), db)
         try db.execute("DELETE FROM rollup_pending")
+    }
+}
+
+extension UsageTotals {
+    /// Whether ``add(_:)`` of `other` fits every count in 64 bits.
+    func fitsAdding(_ other: UsageTotals) -> Bool {
+        func fits(_ a: Int, _ b: Int) -> Bool { !a.addingReportingOverflow(b).overflow }
+        let u = usage
+        let o = other.usage
+        guard fits(events, other.events), fits(errors, other.errors), fits(rateLimited, other.rateLimited),
+            fits(unpriced, other.unpriced), fits(u.inputTokens, o.inputTokens), fits(u.outputTokens, o.outputTokens),
+            fits(u.cacheReadTokens, o.cacheReadTokens), fits(u.cacheWriteTokens, o.cacheWriteTokens),
+            fits(u.cacheWrite5mTokens, o.cacheWrite5mTokens), fits(u.cacheWrite1hTokens, o.cacheWrite1hTokens),
+            fits(u.reasoningTokens, o.reasoningTokens), fits(u.inputAudioTokens, o.inputAudioTokens),
+            fits(u.outputAudioTokens, o.outputAudioTokens), fits(u.requests, o.requests)
+        else { return false }
+        for (kind, count) in o.other where !fits(u.other[kind] ?? 0, count) { return false }
+        return true
+    }
+
+    /// ``add(_:)``, but a count that would not fit in 64 bits throws (as SQLite's upsert of the
+    /// aggregate row does) instead of trapping, so that the transaction summing it rolls back.
+    mutating func addChecked(_ other: UsageTotals) throws {
+        guard fitsAdding(other) else { throw SQLiteUsageLedger.aggregateOverflow() }
+        add(other)
+    }
+}
+
+extension SQLiteUsageLedger {
+    static func aggregateOverflow() -> SQLiteError {
+        SQLiteError(code: .statement, message: "an aggregate sum does not fit in 64 bits (integer overflow); the batch is refused")
     }
 }

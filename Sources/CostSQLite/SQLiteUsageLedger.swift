@@ -179,12 +179,18 @@ public actor SQLiteUsageLedger: UsageLedger {
             }
             guard deferring else {
                 try SQLiteUsageLedger.apply(deltas, db)
-                try SQLiteUsageLedger.applyDimensions(SQLiteUsageLedger.dimensionDeltas(deltas, series: touched), db)
+                try SQLiteUsageLedger.applyDimensions(try SQLiteUsageLedger.dimensionDeltas(deltas, series: touched), db)
                 return (statuses, newSeries, generation, [:], [:], nil, 0)
             }
             // The batch's deltas wait in memory; this row makes them recoverable from the events if
             // the process stops before it folds them.
             guard !addedPositions.isEmpty else { return (statuses, newSeries, generation, [:], [:], nil, 0) }
+            // Added to the sums held in memory after the commit, which must not trap then (the batch
+            // would be committed and every later fold would read it back into the same overflow):
+            // refused here, as the upsert of `foldEvents: 0` refuses it.
+            for (key, totals) in deltas {
+                if let held = pending.deltas[key], !held.fitsAdding(totals) { throw SQLiteUsageLedger.aggregateOverflow() }
+            }
             let marker = try db.cached("INSERT INTO rollup_pending (events, positions) VALUES (?, ?) RETURNING id")
             marker.bind(addedPositions.count, at: 1)
             marker.bind(PendingRollups.pack(addedPositions), at: 2)
@@ -369,13 +375,14 @@ public actor SQLiteUsageLedger: UsageLedger {
     }
 
     /// The daily series deltas folded per (day, dimension, value).
-    static func dimensionDeltas(_ deltas: [RollupDelta: UsageTotals], series: [Int64: SeriesKey]) -> [DimensionDelta: UsageTotals] {
+    /// - throws: ``SQLiteError`` when a sum does not fit in 64 bits (rather than trapping).
+    static func dimensionDeltas(_ deltas: [RollupDelta: UsageTotals], series: [Int64: SeriesKey]) throws -> [DimensionDelta: UsageTotals] {
         var result: [DimensionDelta: UsageTotals] = [:]
         for (key, totals) in deltas where key.level == .daily {
             guard let values = series[key.series] else { continue }
             for (index, dimension) in UsageDimension.rolledUp.enumerated() {
-                result[DimensionDelta(bucket: key.bucket, dimension: index, value: values[dimension] ?? ""), default: UsageTotals()]
-                    .add(totals)
+                try result[DimensionDelta(bucket: key.bucket, dimension: index, value: values[dimension] ?? ""), default: UsageTotals()]
+                    .addChecked(totals)
             }
         }
         return result

@@ -142,6 +142,56 @@ struct PendingRollupTests {
         #expect(after.totals.events == before.totals.events + 50)
     }
 
+    /// One event whose input tokens are more than half of `Int.max`: two of them in one aggregate
+    /// row do not fit in 64 bits.
+    static func huge(_ id: String, from template: UsageEvent = SampleData.standard[0]) -> UsageEvent {
+        var event = template
+        event.id = id
+        event.usage = Usage(inputTokens: Int.max / 2 + 1, outputTokens: 1, requests: 1)
+        return event
+    }
+
+    @Test("a batch whose sums would overflow a pending aggregate row is refused, as with foldEvents 0, and nothing traps")
+    func overflowRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        for foldEvents in [0, 1_000] {
+            let ledger = try SQLiteUsageLedger(
+                path: directory.url.appendingPathComponent("fold-\(foldEvents).db").path, configuration: Fixtures.configuration(),
+                foldEvents: foldEvents)
+            #expect(try await ledger.record(contentsOf: [Self.huge("a")]).added == 1)
+            await #expect(throws: SQLiteError.self, "foldEvents \(foldEvents)") {
+                try await ledger.record(contentsOf: [Self.huge("b")])
+            }
+            #expect(try await ledger.event(id: "b") == nil, "foldEvents \(foldEvents)")
+            let report = try await ledger.query(UsageQuery())
+            #expect(report.totals.events == 1, "foldEvents \(foldEvents)")
+            #expect(report.totals.usage.inputTokens == Int.max / 2 + 1, "foldEvents \(foldEvents)")
+        }
+    }
+
+    @Test("a fold whose read-back sums overflow throws and rolls back instead of trapping")
+    func overflowReadBack() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let a = try SQLiteUsageLedger(path: directory.databasePath, configuration: Fixtures.configuration(), foldEvents: 1_000)
+        let b = try SQLiteUsageLedger(path: directory.databasePath, configuration: Fixtures.configuration(), foldEvents: 1_000)
+        #expect(try await a.record(contentsOf: [Self.huge("a")]).added == 1)
+        #expect(try await b.record(contentsOf: [Self.huge("b")]).added == 1)
+        // Each holds one event in memory; together they do not fit in one aggregate row.
+        await #expect(throws: SQLiteError.self) { try await b.foldRollups() }
+        #expect(try await b.pendingRollupEvents() == 2)
+        // Two different series on one day: each series row fits, their per-dimension sum does not.
+        var other = Self.huge("c")
+        other.dimensions.team = "elsewhere"
+        let c = try SQLiteUsageLedger(
+            path: directory.url.appendingPathComponent("c.db").path, configuration: Fixtures.configuration(), foldEvents: 1_000)
+        #expect(try await c.record(contentsOf: [Self.huge("d")]).added == 1)
+        #expect(try await c.record(contentsOf: [other]).added == 1)
+        await #expect(throws: SQLiteError.self) { try await c.foldRollups() }
+        #expect(try await c.pendingRollupEvents() == 2)
+    }
+
     static let positionLists: [[Int64]] = [
         [], [0], [Int64.max, Int64.min, -1, 0, 1],
         [1_763_000_000_000 << 20, (1_763_000_000_000 << 20) + 1, 1_763_000_000_001 << 20],
