@@ -156,7 +156,7 @@ extension SQLiteUsageLedger {
                 }
             }
         }
-        try SQLiteUsageLedger.apply(deltas, db, inKeyOrder: true)
+        try SQLiteUsageLedger.apply(SQLiteUsageLedger.inKeyOrder(deltas), db)
         try SQLiteUsageLedger.applyDimensions(try SQLiteUsageLedger.dimensionDeltas(deltas, series: series), db)
         try db.execute("DELETE FROM rollup_pending")
     }
