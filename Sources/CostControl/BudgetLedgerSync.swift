@@ -7,12 +7,8 @@ public import Foundation
 /// with `.processCrash` durability, a wiped store, or budgets added after the usage happened).
 ///
 /// A budget's spend in a window is the sum over the ledger's events in that window that its scope
-/// counts (subject, and the optional provider and model, compared case-insensitively as
-/// ``BudgetScope/matches(_:provider:model:)`` does): cost is the event's stored total (unpriced
-/// events cost nothing), tokens are input + output (input includes cache reads and writes, output
-/// includes reasoning), and each event is one request — the charge the ``Meter`` commits for the
-/// same call. A calendar or custom window is `[start, end)`; a rolling window is the events after
-/// its start up to and including the instant.
+/// counts, as ``BudgetLedgerTally`` adds them up (input includes cache reads and writes, output
+/// includes reasoning): the charge the ``Meter`` commits for the same call.
 ///
 /// For example:
 /// ```swift
@@ -35,41 +31,14 @@ public struct BudgetLedgerSync: Sendable {
     ///
     /// - throws: the ledger's errors; ``BudgetError`` `.overflow`.
     public func spend(of budget: Budget, at instant: Date) async throws -> BudgetSpend? {
-        guard let window = budget.period.window(containing: instant) else { return nil }
-        let rolling = budget.period.isRolling
-        let end = rolling ? instant : window.end
-        var filter = UsageFilter(since: window.start, until: end.addingTimeInterval(0.001))
-        var detail = EventDetail.usage
-        switch budget.scope.subject {
-        case .global: break
-        case .org(let v): filter.equals[.org] = [v]
-        case .team(let v): filter.equals[.team] = [v]
-        case .user(let v): filter.equals[.user] = [v]
-        case .project(let v): filter.equals[.project] = [v]
-        case .key(let v): filter.equals[.keyID] = [v]
-        case .tag(let k, let v):
-            filter.equals[.tag(k)] = [v]
-            detail = .full  // matching reads the tags
-        }
-        var entries: [BudgetSpend.Entry] = []
-        var total = BudgetCharge.zero
+        guard var tally = BudgetLedgerTally(budget: budget, at: instant) else { return nil }
         var cursor: EventCursor?
         repeat {
-            let page = try await ledger.events(matching: filter, after: cursor, limit: pageSize, detail: detail)
-            for event in page.events {
-                // the ledger's range is in whole milliseconds; the window's own bounds decide
-                let inside = rolling
-                    ? event.timestamp > window.start && event.timestamp <= instant
-                    : window.contains(event.timestamp)
-                guard inside, budget.scope.matches(event.dimensions, provider: event.provider, model: event.model) else { continue }
-                let cost = event.cost.map { $0.isPriced ? $0.total : .zero } ?? .zero
-                let charge = BudgetCharge(cost: cost, usage: event.usage)
-                total = try total.adding(charge)
-                if rolling { entries.append(BudgetSpend.Entry(at: event.timestamp, charge: charge)) }
-            }
+            let page = try await ledger.events(matching: tally.filter, after: cursor, limit: pageSize, detail: tally.detail)
+            for event in page.events { try tally.add(event) }
             cursor = page.next
         } while cursor != nil
-        return rolling ? try BudgetSpend(window: window, entries: entries) : BudgetSpend(window: window, total: total)
+        return try tally.spend()
     }
 
     /// Replaces the spend of every budget in `store` (or of those named) with the ledger's figure at

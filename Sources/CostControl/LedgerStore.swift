@@ -46,8 +46,12 @@ public enum LedgerStore {
 /// ```
 public enum BudgetStoreFile {
     /// - throws: ``SQLiteError`` (cannot open, schema too new).
-    public static func open(paths: ControlPaths, durability: SQLiteBudgetStore.Durability = .full) throws -> SQLiteBudgetStore {
-        try SQLiteBudgetStore(path: paths.database.path, durability: durability)
+    /// - parameter liveState: where accounts, holds and rolling charges live; `.asConfigured` follows
+    ///   what the database records (`costctl budget live`).
+    public static func open(
+        paths: ControlPaths, durability: SQLiteBudgetStore.Durability = .full, liveState: SQLiteBudgetStore.LiveState = .asConfigured
+    ) throws -> SQLiteBudgetStore {
+        try SQLiteBudgetStore(path: paths.database.path, durability: durability, liveState: liveState)
     }
 }
 

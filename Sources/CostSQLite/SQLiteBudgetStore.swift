@@ -28,8 +28,51 @@ public actor SQLiteBudgetStore: BudgetStore {
     /// How commits are made durable (the ledger's choice, per connection).
     public typealias Durability = SQLiteUsageLedger.Durability
 
+    /// Where the store keeps what reservations and commits change: the budgets' accounts (spent,
+    /// held, the throttling bucket), the open holds and rolling budgets' charges. The definitions
+    /// always stay in the database file.
+    public enum LiveState: Sendable, Hashable {
+        /// Wherever the database file says a store last chose (``inDatabase`` unless one was opened
+        /// ``memoryBacked(directory:)``), so that the CLI and the daemon follow the service that chose.
+        case asConfigured
+        /// In the database file itself, as durable as ``Durability`` says. Opening a file that was
+        /// memory-backed with this moves the live state back and rebuilds the spend from the ledger.
+        case inDatabase
+        /// In a companion SQLite file in `directory`, meant to be a RAM-backed file system
+        /// (``defaultMemoryDirectory``): no reservation or commit waits for the disk. The file is
+        /// thrown away and the spend rebuilt from the ledger in the database file whenever it is
+        /// missing, belongs to another database, or was written before the machine last booted.
+        /// Holds do not survive a reboot. Documentation/Budgets.md, "Live state in memory", says
+        /// what that trades.
+        case memoryBacked(directory: String)
+    }
+
+    /// `/dev/shm` where it exists (Linux: kept until the machine reboots), else `$XDG_RUNTIME_DIR`
+    /// (removed when its user's last session ends: a store whose file goes refuses to go on), else
+    /// the temporary directory (on disk on most systems: still correct, but not faster).
+    public static var defaultMemoryDirectory: String {
+        let fileManager = FileManager.default
+        if fileManager.isWritableFile(atPath: "/dev/shm") { return "/dev/shm" }
+        if let runtime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"], !runtime.isEmpty,
+            fileManager.isWritableFile(atPath: runtime)
+        {
+            return runtime
+        }
+        return NSTemporaryDirectory()
+    }
+
     public nonisolated let path: String
+    /// The companion file that holds the live state, when it is memory-backed.
+    public nonisolated let liveStatePath: String?
+    /// Whether opening this store rebuilt the live state from the ledger (a new or stale companion
+    /// file, or the live state moved between the file and the database).
+    public nonisolated let rebuiltLiveState: Bool
+    /// The connection that holds the live state (`budget_live`, `budget_entries`): the database's
+    /// own, or the companion file's.
     let db: Connection
+    /// The database file's connection: definitions, `budgets_generation`, the ledger.
+    let definitionsDB: Connection
+    private let liveFileIdentity: BudgetLiveFile.FileIdentity?
     private let now: @Sendable () -> Date
     private let encoder = JSONEncoder()
     private let decoder = JSONDecoder()
@@ -44,11 +87,23 @@ public actor SQLiteBudgetStore: BudgetStore {
     ///
     /// - parameter durability: `.full` (the default) fsyncs every reservation and commit, so they
     ///   survive a power loss; `.processCrash` survives a crashed or killed process but may lose the
-    ///   last transactions on power loss (then spend can be rebuilt from the ledger).
-    /// - throws: ``SQLiteError`` (`.cannotOpen`, `.schemaTooNew`, `.corrupt`).
-    public init(path: String, durability: Durability = .full, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    ///   last transactions on power loss (then spend can be rebuilt from the ledger). With a
+    ///   memory-backed live state it applies to the definitions only.
+    /// - parameter liveState: where accounts, holds and rolling charges live (``LiveState``).
+    /// - throws: ``SQLiteError`` (`.cannotOpen`, `.schemaTooNew`, `.corrupt`, `.busy`), ``BudgetError``
+    ///   `.overflow` from a rebuild.
+    public init(
+        path: String, durability: Durability = .full, liveState: LiveState = .asConfigured,
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         self.path = path
-        db = try Connection.sharedStore(path: path, durability: durability)
+        let definitionsDB = try Connection.sharedStore(path: path, durability: durability)
+        let opened = try BudgetLiveFile.open(definitions: definitionsDB, placement: liveState, at: now())
+        self.definitionsDB = definitionsDB
+        db = opened.live
+        liveStatePath = opened.path
+        rebuiltLiveState = opened.rebuilt
+        liveFileIdentity = opened.identity
         self.now = now
     }
 
@@ -58,15 +113,21 @@ public actor SQLiteBudgetStore: BudgetStore {
         let json = try encode(budget)
         let normalized = try decode(json)  // as every process will read it back
         try db.writeTransaction {
-            let select = try db.cached("SELECT definition FROM budgets WHERE name = ?")
-            select.bind(budget.name, at: 1)
-            let old = try select.step() ? select.text(0).flatMap { try? decode($0) } : nil
-            select.reset()
-            let upsert = try db.cached(
-                "INSERT INTO budgets (name, definition) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET definition = excluded.definition")
-            upsert.bind(budget.name, at: 1)
-            upsert.bind(json, at: 2)
-            try upsert.step()
+            // the live state's lock first, then the definitions': what a reservation takes, in order
+            let old: Budget? = try onDefinitions(writing: true) {
+                try checkPlacement()
+                let select = try definitionsDB.cached("SELECT definition FROM budgets WHERE name = ?")
+                select.bind(budget.name, at: 1)
+                let old = try select.step() ? select.text(0).flatMap { try? decode($0) } : nil
+                select.reset()
+                let upsert = try definitionsDB.cached(
+                    "INSERT INTO budgets (name, definition) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET definition = excluded.definition")
+                upsert.bind(budget.name, at: 1)
+                upsert.bind(json, at: 2)
+                try upsert.step()
+                try bumpGeneration()
+                return old
+            }
             let account = try db.cached(
                 """
                 INSERT INTO budget_live (kind, rank, name, spent_cost_hi, spent_cost_lo, spent_tokens, spent_requests,
@@ -88,16 +149,24 @@ public actor SQLiteBudgetStore: BudgetStore {
                     "UPDATE budget_live SET bucket_tokens = NULL, bucket_updated = NULL WHERE kind = 0 AND rank = 0 AND name = ?",
                     budget.name)
             }
-            try bumpGeneration()
         }
     }
 
     public func removeBudget(named name: String) throws -> Bool {
         try db.writeTransaction {
-            // the rolling charges go with it (ON DELETE CASCADE), the account explicitly
-            try run("DELETE FROM budgets WHERE name = ?", name)
-            guard db.changes == 1 else { return false }
+            let removed = try onDefinitions(writing: true) {
+                try checkPlacement()
+                let delete = try definitionsDB.cached("DELETE FROM budgets WHERE name = ?")
+                delete.bind(name, at: 1)
+                try delete.step()
+                guard definitionsDB.changes == 1 else { return false }
+                try bumpGeneration()
+                return true
+            }
+            guard removed else { return false }
+            // the account and the rolling charges (a cascade too when they share the file)
             try run("DELETE FROM budget_live WHERE kind = 0 AND rank = 0 AND name = ?", name)
+            try run("DELETE FROM budget_entries WHERE budget = ?", name)
             // open holds stop counting against it, so a budget added later under the name starts clean
             let holds = try db.cached("SELECT rank, name, budgets FROM budget_live WHERE kind = 1")
             var rewritten: [(rank: Int64, id: String, budgets: [String])] = []
@@ -114,13 +183,12 @@ public actor SQLiteBudgetStore: BudgetStore {
                 update.bind(hold.id, at: 3)
                 try update.step()
             }
-            try bumpGeneration()
             return true
         }
     }
 
     public func budgets() throws -> [Budget] {
-        try db.readTransaction { try loadDefinitions() }
+        try loadDefinitions()
         return ordered
     }
 
@@ -233,6 +301,13 @@ public actor SQLiteBudgetStore: BudgetStore {
     }
 
     private func decode(_ json: String) throws -> Budget {
+        try Self.decodeDefinition(json, path: path, decoder: decoder)
+    }
+
+    /// A stored definition (JSON) read back.
+    ///
+    /// - throws: ``SQLiteError`` `.corrupt` when this build cannot read it.
+    static func decodeDefinition(_ json: String, path: String, decoder: JSONDecoder = JSONDecoder()) throws -> Budget {
         do {
             return try decoder.decode(Budget.self, from: Data(json.utf8))
         } catch {
@@ -241,24 +316,46 @@ public actor SQLiteBudgetStore: BudgetStore {
         }
     }
 
-    /// Reads the definitions again when another process (or this one) changed them.
-    private func loadDefinitions() throws {
-        let current = try SQLiteUsageLedger.meta(db, "budgets_generation")
-        if loaded && current == generation { return }
-        let statement = try db.cached("SELECT definition FROM budgets")
-        var list: [Budget] = []
-        while try statement.step() {
-            list.append(try decode(statement.text(0) ?? ""))
+    /// Runs `body` on the definitions' connection in one transaction: the caller's when there is one
+    /// on it (the live state in the database), else its own.
+    private func onDefinitions<T>(writing: Bool, _ body: () throws -> T) throws -> T {
+        if definitionsDB.isInTransaction { return try body() }
+        return writing ? try definitionsDB.writeTransaction(body) : try definitionsDB.readTransaction(body)
+    }
+
+    /// Refuses to go on when another process moved the live state since this store was opened: two
+    /// stores counting the same budgets in two places would let spend through twice.
+    private func checkPlacement() throws {
+        let recorded = try BudgetLiveFile.recordedPath(definitionsDB)
+        guard recorded == liveStatePath else {
+            throw SQLiteError(
+                code: .conflict,
+                message: "the budgets' live state in '\(path)' was moved \(recorded.map { "to the memory-backed file '\($0)'" } ?? "into the database") since this store was opened; open the store again")
         }
-        ordered = list.sorted { $0.name < $1.name }
-        definitions = Dictionary(list.map { ($0.name, $0) }) { $1 }
-        generation = current
-        loaded = true
+    }
+
+    /// Reads the definitions again when another process (or this one) changed them; first makes
+    /// sure a memory-backed live file is still the one this store opened (one `stat`).
+    private func loadDefinitions() throws {
+        if let liveStatePath, BudgetLiveFile.FileIdentity(path: liveStatePath) != liveFileIdentity {
+            throw SQLiteError(
+                code: .conflict,
+                message: "the budgets' memory-backed live file '\(liveStatePath)' was deleted or replaced while this store had it open (a cleaned directory?); open the store again, which rebuilds it from the ledger")
+        }
+        try onDefinitions(writing: false) {
+            let current = try SQLiteUsageLedger.meta(definitionsDB, "budgets_generation")
+            if loaded && current == generation { return }
+            try checkPlacement()
+            let list = try BudgetLiveFile.definitions(definitionsDB)
+            ordered = list.sorted { $0.name < $1.name }
+            definitions = Dictionary(list.map { ($0.name, $0) }) { $1 }
+            generation = current
+            loaded = true
+        }
     }
 
     private func bumpGeneration() throws {
-        let current = try SQLiteUsageLedger.meta(db, "budgets_generation").flatMap { Int($0) } ?? 0
-        try SQLiteUsageLedger.setMeta(db, "budgets_generation", String(current + 1))
+        try BudgetLiveFile.bumpGeneration(definitionsDB)
     }
 
     private func run(_ sql: String, _ name: String) throws {
@@ -302,6 +399,38 @@ public actor SQLiteBudgetStore: BudgetStore {
         CREATE INDEX budget_holds_expires ON budget_holds(expires);
         """
 
+    /// The columns of `budget_live` (migration `0014-budget-live`, and a memory-backed live file).
+    static let liveTableSQL = """
+        (
+            kind INTEGER NOT NULL,
+            rank INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            window_start REAL, window_end REAL,
+            spent_cost_hi INTEGER, spent_cost_lo INTEGER, spent_tokens INTEGER, spent_requests INTEGER,
+            held_cost_hi INTEGER, held_cost_lo INTEGER, held_tokens INTEGER, held_requests INTEGER,
+            bucket_tokens REAL, bucket_updated REAL,
+            budgets TEXT,
+            cost_hi INTEGER, cost_lo INTEGER, tokens INTEGER, requests INTEGER,
+            provider TEXT, model TEXT, created REAL, expires REAL,
+            PRIMARY KEY (kind, rank, name)
+        ) STRICT, WITHOUT ROWID;
+        """
+
+    /// The schema of a memory-backed live file (``LiveState/memoryBacked(directory:)``): the live
+    /// tables of the database file, without the reference from charges to definitions (those stay
+    /// in the database file), and a `meta` table naming the database and the boot it belongs to.
+    static let liveFileSQL = """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        CREATE TABLE IF NOT EXISTS budget_live \(liveTableSQL)
+        CREATE TABLE IF NOT EXISTS budget_entries (
+            budget TEXT NOT NULL,
+            at REAL NOT NULL,
+            seq INTEGER NOT NULL,
+            cost_hi INTEGER NOT NULL, cost_lo INTEGER NOT NULL, tokens INTEGER NOT NULL, requests INTEGER NOT NULL,
+            PRIMARY KEY (budget, at, seq)
+        ) STRICT, WITHOUT ROWID;
+        """
+
     /// Migration `0014-budget-live`. What a reservation and a commit write shares one table, so that
     /// each writes one page to the write-ahead log where it wrote three (the account, the hold and
     /// the hold's expiry index; Documentation/Budgets.md, "Storage"):
@@ -317,19 +446,7 @@ public actor SQLiteBudgetStore: BudgetStore {
     /// Each column belongs to one kind and is NULL in the other. Rolling charges become keyed by
     /// (budget, instant, seq), one page per commit where the rowid table and its index took two.
     static let liveSQL = """
-        CREATE TABLE budget_live (
-            kind INTEGER NOT NULL,
-            rank INTEGER NOT NULL,
-            name TEXT NOT NULL,
-            window_start REAL, window_end REAL,
-            spent_cost_hi INTEGER, spent_cost_lo INTEGER, spent_tokens INTEGER, spent_requests INTEGER,
-            held_cost_hi INTEGER, held_cost_lo INTEGER, held_tokens INTEGER, held_requests INTEGER,
-            bucket_tokens REAL, bucket_updated REAL,
-            budgets TEXT,
-            cost_hi INTEGER, cost_lo INTEGER, tokens INTEGER, requests INTEGER,
-            provider TEXT, model TEXT, created REAL, expires REAL,
-            PRIMARY KEY (kind, rank, name)
-        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE budget_live \(liveTableSQL)
         INSERT INTO budget_live (kind, rank, name, window_start, window_end, spent_cost_hi, spent_cost_lo, spent_tokens,
             spent_requests, held_cost_hi, held_cost_lo, held_tokens, held_requests, bucket_tokens, bucket_updated)
         SELECT 0, 0, budget, window_start, window_end, spent_cost_hi, spent_cost_lo, spent_tokens, spent_requests,

@@ -431,6 +431,14 @@ extension SQLiteUsageLedger {
     public func events(matching filter: UsageFilter, after cursor: EventCursor?, limit: Int, detail: EventDetail)
         async throws -> EventPage
     {
+        try SQLiteUsageLedger.events(in: db, matching: filter, after: cursor, limit: limit, detail: detail)
+    }
+
+    /// One page of events from the ledger's tables on `db`, in one read transaction (also read by
+    /// `SQLiteBudgetStore` when it rebuilds budget spend from the ledger in its file).
+    static func events(in db: Connection, matching filter: UsageFilter, after cursor: EventCursor?, limit: Int, detail: EventDetail)
+        throws -> EventPage
+    {
         var time = SQLiteUsageLedger.rawTimeClause(filter)
         if let cursor {
             time.sql.append("e.pos > ?")
@@ -438,8 +446,7 @@ extension SQLiteUsageLedger {
         }
         var events: [UsageEvent] = []
         var last: Int64?
-        let db = self.db
-        try db.readTransaction {
+        let read = {
             let dims = try SQLiteUsageLedger.rawDimensionClause(filter, db: db)
             let conditions = time.sql + dims.sql
             let sql =
@@ -452,6 +459,8 @@ extension SQLiteUsageLedger {
                 events.append(SQLiteUsageLedger.decodeEvent(statement, detail: detail))
             }
         }
+        // inside a caller's transaction (a budget rebuild) the page is read in its snapshot
+        if db.isInTransaction { try read() } else { try db.readTransaction(read) }
         let next = events.count >= max(1, limit) ? last.map { EventCursor(position: $0) } : nil
         return EventPage(events: events, next: next)
     }

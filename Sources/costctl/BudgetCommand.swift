@@ -20,8 +20,12 @@ struct BudgetCommand: AsyncParsableCommand {
               costctl budget status growth
               costctl budget sync                # count usage recorded or imported outside the Meter
               costctl budget rm growth
+              costctl budget live memory         # reservations and commits in /dev/shm, rebuilt from the ledger after a reboot
             """,
-        subcommands: [BudgetSetCommand.self, BudgetListCommand.self, BudgetStatusCommand.self, BudgetSyncCommand.self, BudgetRemoveCommand.self]
+        subcommands: [
+            BudgetSetCommand.self, BudgetListCommand.self, BudgetStatusCommand.self, BudgetSyncCommand.self, BudgetRemoveCommand.self,
+            BudgetLiveCommand.self,
+        ]
     )
 }
 
@@ -232,6 +236,69 @@ struct BudgetRemoveCommand: AsyncParsableCommand {
             try Output.json(Result(name: name))
         } else {
             Output.line("Removed budget '\(name)'.")
+        }
+    }
+}
+
+struct BudgetLiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "live",
+        abstract: "Show or move where budgets keep their live state (spend, holds): the database or a memory-backed file.",
+        discussion: """
+            Without an argument, prints where the accounts, open holds and rolling charges are.
+            `memory` moves them into a file in a RAM-backed directory (--dir, default /dev/shm), so
+            that no reservation or commit waits for the disk; the file is rebuilt from the usage
+            ledger whenever it is missing or older than the machine's last boot, and open holds do
+            not survive a reboot. `database` moves them back into the database file. Either move
+            rebuilds each budget's spend from the ledger and drops open holds; processes that have
+            the budgets open refuse to go on until they open them again. Every process follows the
+            database's choice. See Documentation/Budgets.md, "Live state in memory".
+            """)
+
+    enum Place: String, ExpressibleByArgument, CaseIterable {
+        case memory, database
+    }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Where to move the live state: memory or database (default: only show it).")
+    var place: Place?
+
+    @Option(help: "The directory of the memory-backed file (with `memory`; default /dev/shm where it exists).")
+    var dir: String?
+
+    func validate() throws {
+        if dir != nil && place != .memory { throw ValidationError("--dir goes with `costctl budget live memory`") }
+    }
+
+    func run() async throws {
+        let liveState: SQLiteBudgetStore.LiveState
+        switch place {
+        case nil: liveState = .asConfigured
+        case .database: liveState = .inDatabase
+        case .memory: liveState = .memoryBacked(directory: dir ?? SQLiteBudgetStore.defaultMemoryDirectory)
+        }
+        let store = try BudgetStoreFile.open(paths: global.paths, liveState: liveState)
+        struct Result: Encodable {
+            var placement: String
+            var file: String?
+            var rebuilt: Bool
+            var budgets: Int
+        }
+        let result = Result(
+            placement: store.liveStatePath == nil ? "database" : "memory", file: store.liveStatePath,
+            rebuilt: store.rebuiltLiveState, budgets: try await store.budgets().count)
+        if global.json {
+            try Output.json(result)
+            return
+        }
+        if let file = result.file {
+            Output.line("Budgets' live state: memory-backed file \(file)")
+        } else {
+            Output.line("Budgets' live state: in the database \(global.paths.database.path)")
+        }
+        if result.rebuilt {
+            Output.line("Rebuilt from the usage ledger: \(result.budgets) budget(s); open holds were dropped. Restart processes that had the budgets open.")
         }
     }
 }

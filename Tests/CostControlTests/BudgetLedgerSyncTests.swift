@@ -88,9 +88,33 @@ struct BudgetLedgerSyncTests {
         }
         // and the repaired rolling budgets age out as the original ones do
         clock.advance(by: 3 * 3600)
+        var before: [String: BudgetState] = [:]
         for name in ["ana-tokens", "prod"] {
             let original = try #require(try await store.state(of: name))
             #expect(try await wiped.state(of: name)?.spent == original.spent)
+        }
+        for budget in budgets {
+            let state = try #require(try await store.state(of: budget.name))
+            before[budget.name] = state
+        }
+
+        // the live state moved to a memory-backed file: built from the ledger, to the same figures
+        let live = directory.appendingPathComponent("shm").path
+        let memory = try SQLiteBudgetStore(path: path, liveState: .memoryBacked(directory: live), now: clock.now)
+        #expect(memory.rebuiltLiveState)
+        for budget in budgets {
+            let state = try #require(try await memory.state(of: budget.name))
+            #expect(state.spent == before[budget.name]?.spent, "\(budget.name)")
+            #expect(state.window == before[budget.name]?.window, "\(budget.name)")
+        }
+        // the store still open on the database's own live state refuses to count on in the old place
+        await #expect(throws: SQLiteError.self) { _ = try await store.state(of: "org-acme") }
+        // reopened as configured, the file is kept; rolling charges age out of it as they did in the database
+        let again = try SQLiteBudgetStore(path: path, now: clock.now)
+        #expect(!again.rebuiltLiveState && again.liveStatePath == memory.liveStatePath)
+        clock.advance(by: 2 * 3600)
+        for name in ["ana-tokens", "prod"] {
+            #expect(try await again.state(of: name)?.spent == (try await wiped.state(of: name))?.spent, "\(name)")
         }
     }
 }

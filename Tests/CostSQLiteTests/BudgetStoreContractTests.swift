@@ -12,6 +12,8 @@ import Testing
 enum BudgetStoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    /// SQLite with the live state in a memory-backed companion file (here in the test's directory).
+    case sqliteMemoryBacked
 
     var testDescription: String { rawValue }
 }
@@ -37,6 +39,11 @@ func withBudgetStore(
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try await body(SQLiteBudgetStore(path: directory.databasePath, now: clock.now), directory)
+    case .sqliteMemoryBacked:
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let live = SQLiteBudgetStore.LiveState.memoryBacked(directory: directory.url.appendingPathComponent("live").path)
+        try await body(SQLiteBudgetStore(path: directory.databasePath, liveState: live, now: clock.now), directory)
     }
 }
 
@@ -307,7 +314,7 @@ struct BudgetStoreContractTests {
 
     /// The reservation guarantee: concurrent callers with exact estimates never pass the hard stop.
     @Test("16 tasks with exact estimates: committed spend never passes the hard stop", arguments: [
-        (BudgetStoreKind.memory, 10_000), (BudgetStoreKind.sqlite, 500),
+        (BudgetStoreKind.memory, 10_000), (BudgetStoreKind.sqlite, 500), (BudgetStoreKind.sqliteMemoryBacked, 500),
     ])
     func guarantee(kind: BudgetStoreKind, requestsPerTask: Int) async throws {
         try await withBudgetStore(kind, clock: ManualClock(Fixtures.date("2026-05-10T12:00:00Z"))) { store, _ in

@@ -72,8 +72,11 @@ struct BudgetTwoProcessTests {
     }
 
     /// A new database with the budget `load`: $1, hard stop at 110%, throttling off (only money decides).
-    static func storeWithBudget(_ path: String) async throws -> SQLiteBudgetStore {
-        let store = try SQLiteBudgetStore(path: path)
+    /// The parent's store with the $1 "load" budget; `memoryBacked`: its live state in a companion
+    /// file, which the children (opening the database `.asConfigured`) then use too.
+    static func storeWithBudget(_ path: String, memoryBacked: Bool = false) async throws -> SQLiteBudgetStore {
+        let live = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("live").path
+        let store = try SQLiteBudgetStore(path: path, liveState: memoryBacked ? .memoryBacked(directory: live) : .asConfigured)
         try await store.setBudget(
             Budget(
                 name: "load", limit: .money(try Money(dollars: 1)), period: .rolling(days: 3650),
@@ -81,13 +84,15 @@ struct BudgetTwoProcessTests {
         return store
     }
 
-    @Test("two processes reserve and commit against one budget: never past the hard stop, nothing lost, never 'locked'")
-    func twoProcesses() async throws {
+    @Test(
+        "two processes reserve and commit against one budget: never past the hard stop, nothing lost, never 'locked'",
+        arguments: [false, true])
+    func twoProcesses(memoryBacked: Bool) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.databasePath
         // $1 limit, hard stop at 110%: with exact $0.001 estimates at most 1,099 requests pass in all
-        let store = try await Self.storeWithBudget(path)
+        let store = try await Self.storeWithBudget(path, memoryBacked: memoryBacked)
         let arguments = ["--db", path, "--budget", "load", "--requests", "800", "--estimate", "0.001"]
         let children = try [Child(arguments), Child(arguments)]
         let results = children.map { $0.finish() }
@@ -107,6 +112,15 @@ struct BudgetTwoProcessTests {
         #expect(state.spent.cost == Money("1.099"))  // the request that would reach $1.10 was refused
         #expect(state.spent.requests == passed)
         #expect(state.held == .zero)
+        if memoryBacked {
+            // the children followed the database's choice: the spend is in the companion file only
+            let live = try #require(store.liveStatePath)
+            #expect(FileManager.default.fileExists(atPath: live))
+            let inFile = try SQLiteBudgetStore(path: path, liveState: .inDatabase)  // moves it back: rebuilt from the ledger
+            #expect(inFile.rebuiltLiveState)
+            #expect(try await inFile.state(of: "load")?.spent == .zero)  // no ledger events in this test
+            #expect(!FileManager.default.fileExists(atPath: live))
+        }
     }
 
     @Test("two processes writing back to back: the write-ahead log is started again, not grown without bound")
@@ -132,12 +146,14 @@ struct BudgetTwoProcessTests {
         #expect(try await store.state(of: "load")?.spent.requests == 8_000)
     }
 
-    @Test("a child killed with SIGKILL while holding: its holds expire after the TTL and the budget comes back")
-    func killedWhileHolding() async throws {
+    @Test(
+        "a child killed with SIGKILL while holding: its holds expire after the TTL and the budget comes back",
+        arguments: [false, true])
+    func killedWhileHolding(memoryBacked: Bool) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.databasePath
-        let store = try await Self.storeWithBudget(path)
+        let store = try await Self.storeWithBudget(path, memoryBacked: memoryBacked)
         // five holds of $0.20 with a 2 s TTL: $1.00 held, so another $0.20 would reach the hard stop
         let child = try Child(["--db", path, "--budget", "load", "--hold", "5", "--estimate", "0.2", "--ttl", "2"])
         let line = child.firstLine()

@@ -91,3 +91,44 @@ struct BudgetCLITests {
         #expect(check.status == 2 && check.stderr.contains("--estimate"))
     }
 }
+
+/// `costctl budget live`: the live state moved into a memory-backed file and back, as real processes.
+@Suite("costctl budget live")
+struct BudgetLiveCLITests {
+    @Test("memory: rebuilt from the ledger, followed by every command; database: moved back; --dir alone is refused")
+    func moves() throws {
+        let cli = try CLI()
+        let db = cli.home.appendingPathComponent("b.db").path
+        let liveDirectory = cli.home.appendingPathComponent("shm").path
+        #expect(try cli.run(["budget", "set", "growth", "--db", db, "--scope", "team=growth", "--limit", "1", "--period", "monthly"]).status == 0)
+        let record = try cli.run(["record", "--db", db, "--model", "gpt-4o", "--input", "1000", "--output", "500", "--team", "growth"])
+        #expect(record.status == 0, "\(record.stderr)")
+
+        let shown = try cli.run(["budget", "live", "--db", db, "--json"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(try shown.json()["placement"] as? String == "database" && shown.json()["rebuilt"] as? Bool == false)
+
+        let moved = try cli.run(["budget", "live", "memory", "--dir", liveDirectory, "--db", db, "--json"])
+        #expect(moved.status == 0, "\(moved.stderr)")
+        let result = try moved.json()
+        let file = try #require(result["file"] as? String)
+        #expect(result["placement"] as? String == "memory" && result["rebuilt"] as? Bool == true && result["budgets"] as? Int == 1)
+        #expect(file.hasPrefix(liveDirectory + "/") && FileManager.default.fileExists(atPath: file))
+        // the event recorded outside the Meter is counted: the move rebuilt the spend from the ledger
+        let status = try cli.run(["budget", "status", "growth", "--db", db, "--json"])
+        #expect(try status.json()["spent"] as? String == "0.0075", "\(status.stdout)")
+        let check = try cli.run(["check", "--db", db, "--team", "growth", "--model", "gpt-4o", "--estimate", "0.5"])
+        #expect(check.status == 0, "\(check.stderr)")
+        let text = try cli.run(["budget", "live", "--db", db])
+        #expect(text.stdout.contains("memory-backed file \(file)") && !text.stdout.contains("Rebuilt"))
+
+        let back = try cli.run(["budget", "live", "database", "--db", db])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stdout.contains("in the database") && back.stdout.contains("Rebuilt from the usage ledger: 1 budget"))
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(try cli.run(["budget", "status", "growth", "--db", db, "--json"]).json()["spent"] as? String == "0.0075")
+
+        let bad = try cli.run(["budget", "live", "--dir", liveDirectory, "--db", db])
+        #expect(bad.status == 2 && bad.stderr.contains("--dir goes with"))
+    }
+}

@@ -6,7 +6,7 @@ import Foundation
 // reserve + commit against 3 applicable budgets (org monthly, team daily, user rolling 24 h) on one
 // SQLiteBudgetStore file shared by PROCESSES processes (this executable, started again as children):
 //
-//   budget-benchmark sqlite PAIRS PROCESSES [full|process-crash] [--rate R]
+//   budget-benchmark sqlite PAIRS PROCESSES [full|process-crash] [--rate R] [--live memory]
 //
 // Each child times every pair and writes the latencies (nanoseconds, one a line) to a file; the
 // parent merges them: p50, p99, p99.9 over all pairs, and pairs per second over the span in which
@@ -17,6 +17,10 @@ import Foundation
 // a pair every 1/R s (an open loop, R pairs per second per process), and a pair's latency runs from
 // its scheduled start: a pair held up by a stall makes the pairs scheduled behind it late too, and
 // their lateness is counted (no coordinated omission).
+//
+// `--live memory` opens the store with its live state (accounts, holds, rolling charges) in a
+// memory-backed file (`SQLiteBudgetStore.LiveState.memoryBacked`, in /dev/shm here); the database
+// file with the definitions stays in the temporary directory, and the children follow the choice.
 enum SQLiteBenchmark {
     static func main(_ arguments: [String]) async throws {
         if arguments.first == "sqlite-child" {
@@ -32,6 +36,14 @@ enum SQLiteBenchmark {
             rate = value
             rest.removeSubrange(flag...(flag + 1))
         }
+        var memoryBacked = false
+        if let flag = rest.firstIndex(of: "--live") {
+            guard flag + 1 < rest.count, ["memory", "database"].contains(rest[flag + 1]) else {
+                throw BenchmarkError(description: "--live is memory or database")
+            }
+            memoryBacked = rest[flag + 1] == "memory"
+            rest.removeSubrange(flag...(flag + 1))
+        }
         let numbers = rest.compactMap { Int($0) }
         let pairs = numbers.first ?? 20_000
         let processes = numbers.count > 1 ? numbers[1] : 1
@@ -40,7 +52,8 @@ enum SQLiteBenchmark {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("costctl.db").path
-        try await setUp(path)
+        let livePath = try await setUp(path, memoryBacked: memoryBacked)
+        defer { if let livePath { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: livePath + suffix) } } }
 
         var children: [(Process, String)] = []
         for index in 0..<processes {
@@ -68,7 +81,7 @@ enum SQLiteBenchmark {
         all.sort()
         func us(_ q: Double) -> String { String(format: "%.0f", Double(all[min(all.count - 1, Int(Double(all.count) * q))]) / 1000) }
         print(
-            "SQLite reserve+commit, 3 budgets, \(processes) process(es)\(rate > 0 ? " at \(rate) pairs/s each (open loop)" : ""), synchronous=\(durability == "full" ? "FULL" : "NORMAL"), \(all.count) pairs: p50 \(us(0.5)) µs, p90 \(us(0.9)) µs, p99 \(us(0.99)) µs, p99.9 \(us(0.999)) µs, \(Int(Double(all.count) / (last - first))) pairs/s"
+            "SQLite reserve+commit, 3 budgets, \(processes) process(es)\(rate > 0 ? " at \(rate) pairs/s each (open loop)" : ""), synchronous=\(durability == "full" ? "FULL" : "NORMAL")\(livePath.map { ", live state in \($0)" } ?? ""), \(all.count) pairs: p50 \(us(0.5)) µs, p90 \(us(0.9)) µs, p99 \(us(0.99)) µs, p99.9 \(us(0.999)) µs, \(Int(Double(all.count) / (last - first))) pairs/s"
         )
     }
 
@@ -82,9 +95,12 @@ enum SQLiteBenchmark {
         ]
     }
 
-    static func setUp(_ path: String) async throws {
-        let store = try SQLiteBudgetStore(path: path)
+    /// Creates the budgets; returns the memory-backed live file, if any.
+    static func setUp(_ path: String, memoryBacked: Bool) async throws -> String? {
+        let store = try SQLiteBudgetStore(
+            path: path, liveState: memoryBacked ? .memoryBacked(directory: SQLiteBudgetStore.defaultMemoryDirectory) : .inDatabase)
         for budget in try budgets() { try await store.setBudget(budget) }
+        return store.liveStatePath
     }
 
     /// How long before a pair is due an open-loop process stops sleeping and spins on the clock

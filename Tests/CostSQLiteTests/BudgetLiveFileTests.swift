@@ -1,0 +1,109 @@
+import CostBudget
+import CostPricing
+import Foundation
+import Testing
+
+@testable import CostSQLite
+
+/// The live state in a memory-backed companion file (`SQLiteBudgetStore.LiveState.memoryBacked`):
+/// kept while it belongs to this database and this boot, rebuilt otherwise, and never counted in
+/// two places at once.
+@Suite("Budget live state in a memory-backed file")
+struct BudgetLiveFileTests {
+    typealias F = BudgetFixtures
+
+    static func holdOn(_ store: SQLiteBudgetStore) async throws -> BudgetHold {
+        try #require(try await store.reserve(F.request("3"), policy: BudgetPolicy()).hold)
+    }
+
+    @Test("reopened in the same boot the file is kept with its holds; from another boot, or deleted, it is rebuilt without them")
+    func keptOrRebuilt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let live = directory.url.appendingPathComponent("live").path
+        let first = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live), now: clock.now)
+        #expect(first.rebuiltLiveState)  // new: built (from an empty ledger)
+        let file = try #require(first.liveStatePath)
+        #expect(file.hasPrefix(live + "/costctl-budgets-"))
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        try await first.setBudget(F.budget())
+        let hold = try await Self.holdOn(first)
+        _ = try await first.commit(try await Self.holdOn(first), actual: F.actual("2"))
+
+        let second = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)  // as configured
+        #expect(!second.rebuiltLiveState && second.liveStatePath == file)
+        var state = try #require(try await second.state(of: "b"))
+        #expect(state.held.cost == F.money("3") && state.spent.cost == F.money("2"))
+        // nothing of it went to the database file's own live table
+        let database = try Connection(path: directory.databasePath)
+        #expect(try database.scalarText("SELECT count(*) FROM budget_live WHERE held_cost_lo != 0 OR spent_cost_lo != 0") == "0")
+
+        // a file written before this boot: rebuilt; its holds are gone, the spend comes from the ledger (empty here)
+        let companion = try Connection(path: file)
+        try SQLiteUsageLedger.setMeta(companion, "boot", "an-earlier-boot")
+        let third = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        #expect(third.rebuiltLiveState)
+        state = try #require(try await third.state(of: "b"))
+        #expect(state.held == .zero && state.spent == .zero)
+        #expect(try await third.commit(hold, actual: F.actual("3")).holdWasExpired)  // recorded all the same
+        #expect(try await third.state(of: "b")?.spent.cost == F.money("3"))
+
+        // deleted (a reboot empties /dev/shm): rebuilt again
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        let fourth = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        #expect(fourth.rebuiltLiveState && FileManager.default.fileExists(atPath: file))
+        #expect(try await fourth.state(of: "b")?.spent == .zero)
+        // a store that still had the deleted file open must not count on in it
+        let stale = await #expect(throws: SQLiteError.self) { _ = try await third.reserve(F.request("1"), policy: BudgetPolicy()) }
+        #expect(stale?.message.contains("deleted or replaced") == true)
+    }
+
+    @Test("moving the live state: a store open on the old place refuses; moving back into the database rebuilds it there")
+    func moves() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let inDatabase = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        #expect(inDatabase.liveStatePath == nil && !inDatabase.rebuiltLiveState)
+        try await inDatabase.setBudget(F.budget())
+        _ = try await Self.holdOn(inDatabase)
+
+        let live = directory.url.appendingPathComponent("live").path
+        let memory = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live), now: clock.now)
+        #expect(memory.rebuiltLiveState)
+        #expect(try await memory.state(of: "b")?.held == .zero)  // the hold stayed behind with the old place
+        let error = await #expect(throws: SQLiteError.self) { _ = try await inDatabase.reserve(F.request("1"), policy: BudgetPolicy()) }
+        #expect(error?.code == .conflict)
+        #expect(error?.message.contains("open the store again") == true)
+        _ = try await Self.holdOn(memory)
+
+        // the same directory again: the same file, kept
+        let same = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live + "/"), now: clock.now)
+        #expect(!same.rebuiltLiveState && same.liveStatePath == memory.liveStatePath)
+        #expect(try await same.state(of: "b")?.held.cost == F.money("3"))
+
+        // back into the database: the old accounts there are not trusted, the spend is rebuilt; the file goes
+        let back = try SQLiteBudgetStore(path: directory.databasePath, liveState: .inDatabase, now: clock.now)
+        #expect(back.rebuiltLiveState && back.liveStatePath == nil)
+        #expect(try await back.state(of: "b")?.held == .zero)
+        #expect(!FileManager.default.fileExists(atPath: try #require(memory.liveStatePath)))
+        await #expect(throws: SQLiteError.self) { _ = try await memory.state(of: "b") }
+
+        // a second move into a directory names a new file: nothing of the first one comes back
+        let again = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live), now: clock.now)
+        #expect(again.rebuiltLiveState && again.liveStatePath != memory.liveStatePath)
+
+        let empty = #expect(throws: SQLiteError.self) {
+            _ = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: ""), now: clock.now)
+        }
+        #expect(empty?.code == .invalidInput)
+    }
+
+    @Test("the default memory directory exists and is writable")
+    func defaultDirectory() {
+        let path = SQLiteBudgetStore.defaultMemoryDirectory
+        #expect(FileManager.default.isWritableFile(atPath: path))
+    }
+}
