@@ -298,7 +298,15 @@ struct BudgetAccounts {
         var states: [BudgetState] = []
         states.reserveCapacity(scratch.count)
         for key in scratch { states.append(try state(key, at: instant)) }
-        let decision = try policy.decide(request, states: states, at: instant)
+        var decision = try policy.decide(request, states: states, at: instant)
+        if let moved = BudgetPolicy.rewritten(request, by: decision) {
+            // a request moved to another model counts against the budgets of that model: the
+            // keys below (and the hold) become theirs
+            match(moved)
+            states.removeAll(keepingCapacity: true)
+            for key in scratch { states.append(try state(key, at: instant)) }
+            decision = try policy.confirm(decision, rewritten: moved, states: states, at: instant)
+        }
         guard decision.passes else { return .decided(decision, hold: nil) }
         try checkHoldCapacity()
         // the verdicts follow the matched budgets that have a window, in order

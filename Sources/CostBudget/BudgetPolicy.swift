@@ -16,9 +16,70 @@ public import Foundation
 public struct BudgetPolicy: Sendable {
     /// Where downgrade and switch look for models; `nil`: those levels always fall through.
     public var alternatives: ModelAlternatives?
+    /// Set while a request another budget already moved is checked again (``confirm(_:rewritten:states:at:)``):
+    /// downgrade and switch then fall through, so a request moves once.
+    private var confirming = false
 
     public init(alternatives: ModelAlternatives? = nil) {
         self.alternatives = alternatives
+    }
+
+    /// `request` as it goes out after `decision` moved it to another model (a downgrade or a
+    /// switch): that provider and model, and its estimate there; `nil` when it was not moved.
+    public static func rewritten(_ request: BudgetRequest, by decision: BudgetDecision) -> BudgetRequest? {
+        guard decision.provider != request.provider || decision.model != request.model else { return nil }
+        var moved = request
+        moved.provider = decision.provider
+        moved.model = decision.model
+        moved.estimate = decision.charge
+        return moved
+    }
+
+    /// The decision for a request that `first` moved to another model, checked again against the
+    /// budgets that count it there (`states`: those of `rewritten`, as the stores select them).
+    ///
+    /// A budget filtered on the new provider or model is consulted; one filtered on the old one no
+    /// longer counts the request, so the hold, and later the spend, go where the call goes (where
+    /// the ledger will count its event). Budgets that judged the request before keep their verdict;
+    /// only those met on the new model judge it again, with the new estimate. The request moves
+    /// once: at a downgrade or switch level on the new model the next rule applies. `first`'s
+    /// deciding verdict (the move) still decides, unless a verdict is stricter: a throttle's wait,
+    /// a queue, a refusal by a budget of the new model.
+    ///
+    /// - throws: ``BudgetError`` `.overflow`.
+    public func confirm(_ first: BudgetDecision, rewritten: BudgetRequest, states: [BudgetState], at now: Date) throws -> BudgetDecision {
+        var policy = self
+        policy.confirming = true
+        var decision = try policy.decide(rewritten, states: states, at: now)
+        // a budget that already judged the request keeps its verdict (the move, or what it said
+        // beside it); the others, met only on the new model, judge the moved request
+        var judged: [String: BudgetVerdict] = [:]
+        for verdict in first.verdicts where judged[verdict.budget] == nil { judged[verdict.budget] = verdict }
+        decision.verdicts = decision.verdicts.map { judged[$0.budget] ?? $0 }
+        let strictest = Self.strictest(decision.verdicts)
+        if let moved = first.deciding, (strictest?.action.severity ?? 0) <= moved.action.severity {
+            decision.deciding = moved
+        } else {
+            decision.deciding = strictest
+        }
+        decision.provider = rewritten.provider
+        decision.model = rewritten.model
+        decision.charge = rewritten.estimate
+        return decision
+    }
+
+    /// The decision for `request` with a moved request checked again: ``decide(_:states:at:)``,
+    /// then, if it moved the request, ``confirm(_:rewritten:states:at:)`` with the states
+    /// `states(for:)` gives for the moved request. What every store and `BudgetCheck` call.
+    ///
+    /// - throws: ``BudgetError`` `.invalidRequest` for a negative estimate, `.overflow`; whatever
+    ///   `states(for:)` throws.
+    public func decide(
+        _ request: BudgetRequest, states: [BudgetState], at now: Date, statesAfterMove: (BudgetRequest) throws -> [BudgetState]
+    ) throws -> BudgetDecision {
+        let decision = try decide(request, states: states, at: now)
+        guard let moved = Self.rewritten(request, by: decision) else { return decision }
+        return try confirm(decision, rewritten: moved, states: try statesAfterMove(moved), at: now)
     }
 
     /// The decision for `request` against `states` (budgets that do not count the request, or
@@ -150,6 +211,7 @@ public struct BudgetPolicy: Sendable {
     }
 
     private func search(_ request: BudgetRequest, now: Date, switching: Bool) -> ModelAlternatives.Search {
+        if confirming { return .unavailable("the request was already moved to \(request.provider)/\(request.model) by another budget") }
         guard let alternatives else { return .unavailable("no price catalog was given") }
         guard let usage = request.usage else { return .unavailable("the request gives no token counts to price elsewhere") }
         if switching {

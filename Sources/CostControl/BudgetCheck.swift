@@ -62,11 +62,18 @@ public struct BudgetCheck: Sendable {
     ///   given, or the model is unknown and has no dollar estimate; the store's errors.
     public func decide(_ request: Request, at instant: Date = Date()) async throws -> BudgetDecision {
         let budgetRequest = try budgetRequest(request, at: instant)
-        var states: [BudgetState] = []
-        for budget in try await store.budgets() where budgetRequest.isCounted(by: budget) {
-            if let state = try await store.state(of: budget.name) { states.append(state) }
+        let budgets = try await store.budgets()
+        func states(_ request: BudgetRequest) async throws -> [BudgetState] {
+            var states: [BudgetState] = []
+            for budget in budgets where request.isCounted(by: budget) {
+                if let state = try await store.state(of: budget.name) { states.append(state) }
+            }
+            return states
         }
-        return try policy.decide(budgetRequest, states: states, at: instant)
+        let decision = try policy.decide(budgetRequest, states: try await states(budgetRequest), at: instant)
+        guard let moved = BudgetPolicy.rewritten(budgetRequest, by: decision) else { return decision }
+        // checked again against the budgets of the model it moved to, as a reservation would be
+        return try policy.confirm(decision, rewritten: moved, states: try await states(moved), at: instant)
     }
 
     /// The request as the budget layer sees it: provider found, cost estimated.

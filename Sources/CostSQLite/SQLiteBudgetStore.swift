@@ -217,7 +217,10 @@ public actor SQLiteBudgetStore: BudgetStore {
             for budget in ordered where request.isCounted(by: budget) {
                 states.append(try session.state(budget))
             }
-            let decision = try policy.decide(request, states: states, at: at)
+            let decision = try policy.decide(request, states: states, at: at) { moved in
+                // a request moved to another model counts against the budgets of that model
+                try ordered.filter { moved.isCounted(by: $0) }.map { try session.state($0) }
+            }
             guard decision.passes else {
                 try session.flush()
                 return BudgetReservation(decision: decision, hold: nil)
