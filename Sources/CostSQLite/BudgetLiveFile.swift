@@ -12,16 +12,21 @@ internal import Foundation
 /// recorded in the database file, and the memory-backed companion file that holds it when a store
 /// chose ``SQLiteBudgetStore/LiveState/memoryBacked(directory:)``.
 ///
-/// The database file's `meta` records the choice: `budget_live_dir` (absent: in the database) and
-/// `budget_live_id` (a new random id at every move into a directory, which names the companion
-/// file, so a file left from an earlier move is never picked up again). The companion file's own
-/// `meta` records the id and the boot it was built in; when either differs, or the file is new, its
-/// live state is built again: holds dropped, each budget's spend rebuilt from the ledger's events
-/// in the database file (``BudgetLedgerTally``). Every move bumps `budgets_generation`, so a store
-/// still open on the old place notices at its next operation and refuses to go on.
+/// The database file's `meta` records the choice: `budget_live_dir` (absent: in the database; else
+/// a private directory, `costctl-<uid>` in the directory asked for) and `budget_live_id` (a new
+/// random id at every move into a directory). The companion file is named after that id and the
+/// database file's device and inode, so a copy or a restored backup of the database never shares
+/// the original's file. The companion file's own `meta` records its name, the kernel's boot id and
+/// the `budgets_generation` whose changes it holds (`applied_generation`); when the name or the
+/// boot differ, or the file is new, it is built again: holds dropped, each budget's spend rebuilt
+/// from the ledger's events in the database file (``BudgetLedgerTally``). A generation the file has
+/// not applied (a process stopped between a budget change's two commits) has it rebuilt the same
+/// way. Every move bumps `budgets_generation`, so a store still open on the old place notices at
+/// its next operation and refuses to go on.
 enum BudgetLiveFile {
     static let directoryKey = "budget_live_dir"
     static let idKey = "budget_live_id"
+    static let appliedKey = "applied_generation"
 
     struct Opened {
         let live: Connection
@@ -39,55 +44,123 @@ enum BudgetLiveFile {
         init?(path: String) {
             var info = stat()
             guard stat(path, &info) == 0 else { return nil }
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
+            device = UInt64(truncatingIfNeeded: info.st_dev)
+            inode = UInt64(truncatingIfNeeded: info.st_ino)
         }
     }
 
     /// Settles the placement in the database file (moving the live state if `placement` asks for
     /// another place than the recorded one), opens the companion file when there is one, and
     /// rebuilds the live state where it is new or stale.
-    static func open(definitions defs: Connection, placement: SQLiteBudgetStore.LiveState, at instant: Date) throws -> Opened {
-        let (path, movedIn): (String?, Bool) = try defs.writeTransaction {
-            let recorded = try recordedPath(defs)
-            switch placement {
-            case .asConfigured:
-                return (recorded, false)
-            case .inDatabase:
-                guard let recorded else { return (nil, false) }
-                try defs.execute("DELETE FROM meta WHERE key IN ('\(directoryKey)', '\(idKey)')")
+    static func open(
+        definitions defs: Connection, placement: SQLiteBudgetStore.LiveState, now: () -> Date
+    ) throws -> Opened {
+        var target: String?  // the private directory a move into memory goes to
+        if case .memoryBacked(let directory) = placement {
+            guard !directory.isEmpty else {
+                throw SQLiteError(code: .invalidInput, message: "a memory-backed live state needs a directory; pass SQLiteBudgetStore.defaultMemoryDirectory")
+            }
+            // checked (and made private) before the move is recorded, so a bad directory changes nothing
+            target = try privateDirectory(in: URL(fileURLWithPath: directory).standardizedFileURL.path)
+        }
+        // read first: most opens change nothing and need not wait for the write lock
+        let recordedNow = try defs.readTransaction { try recordedPath(defs) }
+        var movedIn = false
+        if needsMove(recorded: recordedNow, placement: placement, target: target) {
+            movedIn = try defs.writeTransaction {
+                let recorded = try recordedPath(defs)  // again, under the lock
+                guard needsMove(recorded: recorded, placement: placement, target: target) else { return false }
                 try bumpGeneration(defs)
-                // the file's accounts are from before the live state moved out of it
-                try defs.execute("DELETE FROM budget_live; DELETE FROM budget_entries;")
-                try rebuild(live: defs, definitions: defs, at: instant)
-                try? FileManager.default.removeItem(atPath: recorded)
-                return (nil, true)
-            case .memoryBacked(let directory):
-                guard !directory.isEmpty else {
-                    throw SQLiteError(code: .invalidInput, message: "a memory-backed live state needs a directory; pass SQLiteBudgetStore.defaultMemoryDirectory")
+                if let target {
+                    try SQLiteUsageLedger.setMeta(defs, directoryKey, target)
+                    try SQLiteUsageLedger.setMeta(defs, idKey, UUID().uuidString.lowercased())
+                } else {
+                    try defs.execute("DELETE FROM meta WHERE key IN ('\(directoryKey)', '\(idKey)')")
+                    // the file's accounts are from before the live state moved out of it
+                    try defs.execute("DELETE FROM budget_live; DELETE FROM budget_entries;")
+                    _ = try rebuild(live: defs, definitions: defs, at: now())
                 }
-                let absolute = URL(fileURLWithPath: directory).standardizedFileURL.path
-                if let recorded, (recorded as NSString).deletingLastPathComponent == absolute { return (recorded, false) }
-                try SQLiteUsageLedger.setMeta(defs, directoryKey, absolute)
-                try SQLiteUsageLedger.setMeta(defs, idKey, UUID().uuidString.lowercased())
-                try bumpGeneration(defs)
-                if let recorded { try? FileManager.default.removeItem(atPath: recorded) }
-                return (try recordedPath(defs), false)
+                if let recorded { remove(recorded) }
+                return target == nil
             }
         }
-        guard let path else { return Opened(live: defs, path: nil, rebuilt: movedIn, identity: nil) }
-        let id = (path as NSString).lastPathComponent
-        let boot = bootID ?? ""
-        let live = try Connection.budgetLiveFile(path: path)
-        let rebuilt = try live.writeTransaction {
-            if try SQLiteUsageLedger.meta(live, "origin") == id, try SQLiteUsageLedger.meta(live, "boot") == boot { return false }
-            try live.execute("DELETE FROM budget_live; DELETE FROM budget_entries;")
-            try rebuild(live: live, definitions: defs, at: instant)
-            try SQLiteUsageLedger.setMeta(live, "origin", id)
-            try SQLiteUsageLedger.setMeta(live, "boot", boot)
-            return true
+        // a move by another process between reading the path and locking the file: read it again
+        for _ in 0..<5 {
+            guard let path = try defs.readTransaction({ try recordedPath(defs) }) else {
+                return Opened(live: defs, path: nil, rebuilt: movedIn, identity: nil)
+            }
+            try ensurePrivate((path as NSString).deletingLastPathComponent)
+            let live = try Connection.budgetLiveFile(path: path)
+            let name = (path as NSString).lastPathComponent
+            let boot = bootID ?? ""
+            let outcome: Bool? = try live.writeTransaction {
+                guard try defs.readTransaction({ try recordedPath(defs) }) == path else { return nil }
+                if try SQLiteUsageLedger.meta(live, "origin") == name, try SQLiteUsageLedger.meta(live, "boot") == boot {
+                    return false
+                }
+                try live.execute("DELETE FROM budget_live; DELETE FROM budget_entries;")
+                let generation = try rebuild(live: live, definitions: defs, at: now())
+                try SQLiteUsageLedger.setMeta(live, appliedKey, generation)
+                try SQLiteUsageLedger.setMeta(live, "origin", name)
+                try SQLiteUsageLedger.setMeta(live, "boot", boot)
+                return true
+            }
+            guard let rebuilt = outcome else { continue }
+            guard let identity = FileIdentity(path: path) else {
+                throw SQLiteError(code: .cannotOpen, message: "the budgets' memory-backed live file '\(path)' vanished as it was opened; try again")
+            }
+            return Opened(live: live, path: path, rebuilt: rebuilt, identity: identity)
         }
-        return Opened(live: live, path: path, rebuilt: rebuilt, identity: FileIdentity(path: path))
+        throw SQLiteError(code: .busy, message: "the budgets' live state in '\(defs.path)' kept moving while it was opened; try again")
+    }
+
+    private static func needsMove(recorded: String?, placement: SQLiteBudgetStore.LiveState, target: String?) -> Bool {
+        switch placement {
+        case .asConfigured: return false
+        case .inDatabase: return recorded != nil
+        case .memoryBacked: return recorded.map { ($0 as NSString).deletingLastPathComponent } != target
+        }
+    }
+
+    /// `costctl-<uid>` in `directory`, made private (``ensurePrivate(_:)``).
+    ///
+    /// - throws: ``SQLiteError`` `.cannotOpen` naming the directory and what is wrong.
+    static func privateDirectory(in directory: String) throws -> String {
+        try ensurePrivate((directory as NSString).appendingPathComponent("costctl-\(geteuid())"))
+    }
+
+    /// Creates `path` with mode 0700 (its parents as needed), or checks that it is a directory, not
+    /// a link, owned by this user and closed to others: no other user can then read the live
+    /// state, or plant a file or a link for it.
+    ///
+    /// - throws: ``SQLiteError`` `.cannotOpen` naming the directory and what is wrong.
+    @discardableResult
+    static func ensurePrivate(_ path: String) throws -> String {
+        let parent = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        } catch {
+            throw SQLiteError(code: .cannotOpen, message: "cannot create the directory '\(parent)' for the budgets' live state: \(error.localizedDescription)")
+        }
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw SQLiteError(code: .cannotOpen, message: "cannot create '\(path)' for the budgets' live state: \(String(cString: strerror(errno)))")
+        }
+        let uid = geteuid()
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw SQLiteError(code: .cannotOpen, message: "cannot read '\(path)' for the budgets' live state: \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & 0o170000 == 0o040000, info.st_uid == uid, info.st_mode & 0o077 == 0 else {
+            throw SQLiteError(
+                code: .cannotOpen,
+                message: "'\(path)' is not a directory of this user (uid \(uid)) closed to others (mode 0700), so the budgets' live state cannot be kept there; remove it, or move the live state elsewhere (costctl budget live memory --dir DIR)")
+        }
+        return path
+    }
+
+    /// Removes a companion file with its log and shared memory.
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     /// The companion file the database file names, or `nil` when the live state is in the database.
@@ -95,7 +168,8 @@ enum BudgetLiveFile {
         guard let directory = try SQLiteUsageLedger.meta(defs, directoryKey),
             let id = try SQLiteUsageLedger.meta(defs, idKey)
         else { return nil }
-        return (directory as NSString).appendingPathComponent("costctl-budgets-\(id).db")
+        let file = FileIdentity(path: defs.path).map { "-\($0.device)-\($0.inode)" } ?? ""
+        return (directory as NSString).appendingPathComponent("costctl-budgets-\(id)\(file).db")
     }
 
     /// Every stored definition.
@@ -108,15 +182,23 @@ enum BudgetLiveFile {
         return list
     }
 
-    static func bumpGeneration(_ defs: Connection) throws {
-        let current = try SQLiteUsageLedger.meta(defs, "budgets_generation").flatMap { Int($0) } ?? 0
-        try SQLiteUsageLedger.setMeta(defs, "budgets_generation", String(current + 1))
+    static func generation(_ defs: Connection) throws -> String {
+        try SQLiteUsageLedger.meta(defs, "budgets_generation") ?? "0"
     }
 
-    /// Replaces every budget's spend in `live` (inside its write transaction) with what the
-    /// ledger's events in `defs` add up to at `instant`, read in one snapshot.
-    static func rebuild(live: Connection, definitions defs: Connection, at instant: Date) throws {
-        let read = { () throws -> [(Budget, BudgetSpend)] in
+    /// Bumps `budgets_generation`; returns the new one.
+    @discardableResult
+    static func bumpGeneration(_ defs: Connection) throws -> String {
+        let next = String((Int(try generation(defs)) ?? 0) + 1)
+        try SQLiteUsageLedger.setMeta(defs, "budgets_generation", next)
+        return next
+    }
+
+    /// Replaces every budget's spend in `live` (inside its write transaction, cleared by the caller)
+    /// with what the ledger's events in `defs` add up to at `instant`, read in one snapshot; returns
+    /// the `budgets_generation` of that snapshot.
+    static func rebuild(live: Connection, definitions defs: Connection, at instant: Date) throws -> String {
+        let read = { () throws -> (String, [(Budget, BudgetSpend)]) in
             var spends: [(Budget, BudgetSpend)] = []
             for budget in try definitions(defs) {
                 guard var tally = BudgetLedgerTally(budget: budget, at: instant) else { continue }
@@ -129,14 +211,15 @@ enum BudgetLiveFile {
                 } while cursor != nil
                 spends.append((budget, try tally.spend()))
             }
-            return spends
+            return (try Self.generation(defs), spends)
         }
-        let spends = defs.isInTransaction ? try read() : try defs.readTransaction(read)
+        let (snapshot, spends) = defs.isInTransaction ? try read() : try defs.readTransaction(read)
         var session = BudgetSession(db: live, at: instant)
         for (budget, spend) in spends {
             try session.replaceSpend(budget, with: try spend.resolved(for: budget, at: instant))
         }
         try session.flush()
+        return snapshot
     }
 
     /// This boot of the machine (Linux: the kernel's boot id); `nil` where there is none to read,

@@ -134,16 +134,13 @@ final class Connection {
         return db
     }
 
-    /// A memory-backed budget live file (`SQLiteBudgetStore.LiveState.memoryBacked`): created with
-    /// its directory and schema if needed, readable by its owner only, `synchronous=NORMAL` (a
-    /// process crash loses nothing; after an operating-system crash the file is rebuilt anyway),
-    /// short busy waits, and a RESTART checkpoint every 1,000 pages (without a disk, copying the
-    /// log is the checkpoint's whole cost, so a short log costs least).
+    /// A memory-backed budget live file (`SQLiteBudgetStore.LiveState.memoryBacked`), in a directory
+    /// `BudgetLiveFile.privateDirectory` has made private: created with its schema if needed,
+    /// `synchronous=NORMAL` (a process crash loses nothing; after an operating-system crash the
+    /// boot id has the file rebuilt), short busy waits, and a RESTART checkpoint every 1,000 pages
+    /// (without a disk, copying the log is the checkpoint's whole cost, so a short log costs least).
     static func budgetLiveFile(path: String) throws -> Connection {
-        try createParentDirectory(of: path)
         let db = try Connection(path: path, busyWait: .spin, synchronous: .normal)
-        // the log and shared-memory files SQLite creates take the database file's mode
-        _ = chmod(path, 0o600)
         try db.writeTransaction { try db.execute(SQLiteBudgetStore.liveFileSQL) }
         db.checkpointWithRestart(everyPages: 1_000)
         return db

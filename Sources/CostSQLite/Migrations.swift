@@ -112,7 +112,7 @@ struct Migrator {
         // Recommendations with their lifecycle and history, auto-execution settings and model routes
         // (SQLiteRecommendationStore).
         Migration(name: "0009-recommendations", sql: SQLiteRecommendationStore.schemaSQL),
-    ] + alerts + daemon + ingestLayout + rawReportIndex + budgetLive + rollupPending
+    ] + alerts + daemon + ingestLayout + rawReportIndex + budgetLive + rollupPending + budgetLivePlacement
 
     /// Alerts, their outbox and delivery attempts, channels and rules (SQLiteAlertStore); kept apart
     /// so migrations added beside it merge as one line.
@@ -169,6 +169,14 @@ struct Migrator {
         Migration(
             name: "0015-rollup-pending",
             sql: "CREATE TABLE rollup_pending (id INTEGER PRIMARY KEY AUTOINCREMENT, events INTEGER NOT NULL, positions BLOB NOT NULL) STRICT;")
+    ]
+
+    /// Changes no table: it marks a file whose budgets' live state may be in a memory-backed
+    /// companion file (`SQLiteBudgetStore.LiveState.memoryBacked`, recorded in `meta`), so that a
+    /// build from before that placement refuses the file (schema too new) instead of counting spend
+    /// in the database's own `budget_live`, which is then stale.
+    static let budgetLivePlacement: [Migration] = [
+        Migration(name: "0016-budget-live-placement", sql: "UPDATE meta SET value = value WHERE key = 'budget_live_dir';")
     ]
 
     /// Daily totals per value of each rolled-up dimension (0 provider … 8 status, the order of

@@ -98,7 +98,7 @@ public actor SQLiteBudgetStore: BudgetStore {
     ) throws {
         self.path = path
         let definitionsDB = try Connection.sharedStore(path: path, durability: durability)
-        let opened = try BudgetLiveFile.open(definitions: definitionsDB, placement: liveState, at: now())
+        let opened = try BudgetLiveFile.open(definitions: definitionsDB, placement: liveState, now: now)
         self.definitionsDB = definitionsDB
         db = opened.live
         liveStatePath = opened.path
@@ -112,8 +112,10 @@ public actor SQLiteBudgetStore: BudgetStore {
     public func setBudget(_ budget: Budget) throws {
         let json = try encode(budget)
         let normalized = try decode(json)  // as every process will read it back
+        try checkLiveFile()
         try db.writeTransaction {
             // the live state's lock first, then the definitions': what a reservation takes, in order
+            var applied = ""
             let old: Budget? = try onDefinitions(writing: true) {
                 try checkPlacement()
                 let select = try definitionsDB.cached("SELECT definition FROM budgets WHERE name = ?")
@@ -125,9 +127,10 @@ public actor SQLiteBudgetStore: BudgetStore {
                 upsert.bind(budget.name, at: 1)
                 upsert.bind(json, at: 2)
                 try upsert.step()
-                try bumpGeneration()
+                applied = try BudgetLiveFile.bumpGeneration(definitionsDB)
                 return old
             }
+            try markApplied(applied)
             let account = try db.cached(
                 """
                 INSERT INTO budget_live (kind, rank, name, spent_cost_hi, spent_cost_lo, spent_tokens, spent_requests,
@@ -153,17 +156,20 @@ public actor SQLiteBudgetStore: BudgetStore {
     }
 
     public func removeBudget(named name: String) throws -> Bool {
-        try db.writeTransaction {
+        try checkLiveFile()
+        return try db.writeTransaction {
+            var applied = ""
             let removed = try onDefinitions(writing: true) {
                 try checkPlacement()
                 let delete = try definitionsDB.cached("DELETE FROM budgets WHERE name = ?")
                 delete.bind(name, at: 1)
                 try delete.step()
                 guard definitionsDB.changes == 1 else { return false }
-                try bumpGeneration()
+                applied = try BudgetLiveFile.bumpGeneration(definitionsDB)
                 return true
             }
             guard removed else { return false }
+            try markApplied(applied)
             // the account and the rolling charges (a cascade too when they share the file)
             try run("DELETE FROM budget_live WHERE kind = 0 AND rank = 0 AND name = ?", name)
             try run("DELETE FROM budget_entries WHERE budget = ?", name)
@@ -293,6 +299,7 @@ public actor SQLiteBudgetStore: BudgetStore {
 
     /// Open holds, oldest first (for status displays and tests); expired ones are left out.
     public func openHolds() throws -> [BudgetHold] {
+        try checkLiveFile()
         let at = now()
         return try db.readTransaction { try BudgetSession(db: db, at: at).openHolds() }
     }
@@ -337,16 +344,39 @@ public actor SQLiteBudgetStore: BudgetStore {
         }
     }
 
+    /// Refuses to go on when the memory-backed live file is no longer the one this store opened
+    /// (deleted or replaced: one `stat`), rather than count on in an unlinked file.
+    private func checkLiveFile() throws {
+        guard let liveStatePath, BudgetLiveFile.FileIdentity(path: liveStatePath) != liveFileIdentity else { return }
+        throw SQLiteError(
+            code: .conflict,
+            message: "the budgets' memory-backed live file '\(liveStatePath)' was deleted or replaced while this store had it open (a cleaned directory?); open the store again, which rebuilds it from the ledger")
+    }
+
+    /// Records in a memory-backed live file (inside its write transaction) that it holds the
+    /// changes up to `generation`, committed with them.
+    private func markApplied(_ generation: String) throws {
+        guard db !== definitionsDB else { return }
+        try SQLiteUsageLedger.setMeta(db, BudgetLiveFile.appliedKey, generation)
+    }
+
     /// Reads the definitions again when another process (or this one) changed them; first makes
-    /// sure a memory-backed live file is still the one this store opened (one `stat`).
+    /// sure a memory-backed live file is still the one this store opened, and, inside its write
+    /// transaction, that it holds every budget change: a process stopped between a change's commit
+    /// to the database and its commit to the file leaves a generation unapplied, and then the file
+    /// is rebuilt from the ledger (open holds dropped) before anything is decided on it.
     private func loadDefinitions() throws {
-        if let liveStatePath, BudgetLiveFile.FileIdentity(path: liveStatePath) != liveFileIdentity {
-            throw SQLiteError(
-                code: .conflict,
-                message: "the budgets' memory-backed live file '\(liveStatePath)' was deleted or replaced while this store had it open (a cleaned directory?); open the store again, which rebuilds it from the ledger")
-        }
+        try checkLiveFile()
         try onDefinitions(writing: false) {
             let current = try SQLiteUsageLedger.meta(definitionsDB, "budgets_generation")
+            if db !== definitionsDB, db.isInTransaction {
+                if try SQLiteUsageLedger.meta(db, BudgetLiveFile.appliedKey) != (current ?? "0") {
+                    try checkPlacement()
+                    try db.execute("DELETE FROM budget_live; DELETE FROM budget_entries;")
+                    let rebuilt = try BudgetLiveFile.rebuild(live: db, definitions: definitionsDB, at: now())
+                    try markApplied(rebuilt)
+                }
+            }
             if loaded && current == generation { return }
             try checkPlacement()
             let list = try BudgetLiveFile.definitions(definitionsDB)
@@ -355,10 +385,6 @@ public actor SQLiteBudgetStore: BudgetStore {
             generation = current
             loaded = true
         }
-    }
-
-    private func bumpGeneration() throws {
-        try BudgetLiveFile.bumpGeneration(definitionsDB)
     }
 
     private func run(_ sql: String, _ name: String) throws {

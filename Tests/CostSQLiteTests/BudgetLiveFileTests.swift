@@ -25,9 +25,10 @@ struct BudgetLiveFileTests {
         let first = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live), now: clock.now)
         #expect(first.rebuiltLiveState)  // new: built (from an empty ledger)
         let file = try #require(first.liveStatePath)
-        #expect(file.hasPrefix(live + "/costctl-budgets-"))
-        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
-        #expect(mode == 0o600)
+        #expect(file.hasPrefix(live + "/costctl-\(geteuid())/costctl-budgets-"))
+        // in a directory of its own, closed to other users
+        let mode = try FileManager.default.attributesOfItem(atPath: live + "/costctl-\(geteuid())")[.posixPermissions] as? Int
+        #expect(mode == 0o700)
         try await first.setBudget(F.budget())
         let hold = try await Self.holdOn(first)
         _ = try await first.commit(try await Self.holdOn(first), actual: F.actual("2"))
@@ -99,6 +100,67 @@ struct BudgetLiveFileTests {
             _ = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: ""), now: clock.now)
         }
         #expect(empty?.code == .invalidInput)
+    }
+
+    @Test("a process stopped between a budget change's two commits: the file is rebuilt before the next decision")
+    func unappliedGeneration() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let live = directory.url.appendingPathComponent("live").path
+        let store = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live), now: clock.now)
+        try await store.setBudget(F.budget())
+        _ = try await Self.holdOn(store)
+        #expect(try await store.state(of: "b")?.held.cost == F.money("3"))
+        // what a change committed to the database but not to the file leaves: a generation the file has not applied
+        let database = try Connection(path: directory.databasePath)
+        try database.writeTransaction { _ = try BudgetLiveFile.bumpGeneration(database) }
+        let other = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        #expect(!other.rebuiltLiveState)  // the file is this boot's: kept at open
+        #expect(try await other.state(of: "b")?.held == .zero)  // rebuilt at the first decision: holds dropped
+        #expect(try await store.state(of: "b")?.held == .zero)  // the same file for every store
+        _ = try await Self.holdOn(store)
+        #expect(try await other.state(of: "b")?.held.cost == F.money("3"))  // and applied again: kept from now on
+    }
+
+    @Test("a copy of the database (a backup restored beside it) gets a file of its own")
+    func copiedDatabase() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let live = directory.url.appendingPathComponent("live").path
+        let original = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live), now: clock.now)
+        try await original.setBudget(F.budget())
+        _ = try await Self.holdOn(original)
+        let copyPath = directory.url.appendingPathComponent("copy.db").path
+        try Connection(path: directory.databasePath).execute("VACUUM INTO '\(copyPath)'")
+        let copy = try SQLiteBudgetStore(path: copyPath, now: clock.now)
+        #expect(copy.rebuiltLiveState)
+        #expect(copy.liveStatePath != nil && copy.liveStatePath != original.liveStatePath)
+        #expect(try await copy.state(of: "b")?.held == .zero)
+        #expect(try await original.state(of: "b")?.held.cost == F.money("3"))
+    }
+
+    @Test("a directory that cannot be used, or is open to others, is refused before anything is recorded")
+    func badDirectories() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let clock = ManualClock(F.start)
+        let file = directory.url.appendingPathComponent("a-file").path
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
+        let notADirectory = #expect(throws: SQLiteError.self) {
+            _ = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: file + "/sub"), now: clock.now)
+        }
+        #expect(notADirectory?.code == .cannotOpen)
+        let open = directory.url.appendingPathComponent("open").path
+        try FileManager.default.createDirectory(
+            atPath: open + "/costctl-\(geteuid())", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let planted = #expect(throws: SQLiteError.self) {
+            _ = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: open), now: clock.now)
+        }
+        #expect(planted?.message.contains("closed to others") == true)
+        // nothing was recorded: the live state is still in the database
+        #expect(try SQLiteBudgetStore(path: directory.databasePath, now: clock.now).liveStatePath == nil)
     }
 
     @Test("the default memory directory exists and is writable")
