@@ -61,6 +61,16 @@ public actor SQLiteBudgetStore: BudgetStore {
         return NSTemporaryDirectory()
     }
 
+    /// Where the budgets of the database at `path` keep their live state, read without opening a
+    /// store (which could move or rebuild it): the memory-backed companion file, or `nil` when the
+    /// live state is in the database. For status displays (`costctl doctor`).
+    ///
+    /// - throws: ``SQLiteError`` when the database cannot be opened or read.
+    public static func recordedLiveStatePath(ofDatabase path: String) throws -> String? {
+        let db = try Connection(path: path)
+        return try db.readTransaction { try BudgetLiveFile.recordedPath(db) }
+    }
+
     public nonisolated let path: String
     /// The companion file that holds the live state, when it is memory-backed.
     public nonisolated let liveStatePath: String?

@@ -25,6 +25,8 @@ struct DoctorCommand: AsyncParsableCommand {
         var tokenEncodings: [String]
         var ledger: LedgerInfo?
         var ledgerError: String?
+        /// Where the budgets keep their live state: "database", or the memory-backed file's path.
+        var budgetLiveState: String?
 
         enum CodingKeys: String, CodingKey {
             case version, sqlite, libcrypto, providers, models, database, overrides
@@ -34,7 +36,7 @@ struct DoctorCommand: AsyncParsableCommand {
             case catalogLoadMilliseconds = "catalog_load_ms"
             case pricesDirectory = "prices_directory"
             case tokenEncodings = "token_encodings"
-            case ledger, ledgerError = "ledger_error"
+            case ledger, ledgerError = "ledger_error", budgetLiveState = "budget_live_state"
         }
     }
 
@@ -56,6 +58,7 @@ struct DoctorCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: paths.database.path) {
             do {
                 report.ledger = try await global.openLedger().info()
+                report.budgetLiveState = try SQLiteBudgetStore.recordedLiveStatePath(ofDatabase: paths.database.path) ?? "database"
             } catch {
                 report.ledgerError = "\(error)"
             }
@@ -74,6 +77,9 @@ struct DoctorCommand: AsyncParsableCommand {
             }
             if let pending = ledger.pendingRollupEvents, pending > 0 {
                 Output.line("                \(Output.count(pending)) \(pending == 1 ? "event" : "events") not yet folded into the rollups (the next report folds them)")
+            }
+            if let live = report.budgetLiveState, live != "database" {
+                Output.line("                budgets' live state in the memory-backed file \(live) (costctl budget live)")
             }
         } else if let error = report.ledgerError {
             Output.line("database        \(report.database): cannot open: \(error)")

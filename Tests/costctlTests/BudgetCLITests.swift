@@ -121,12 +121,17 @@ struct BudgetLiveCLITests {
         #expect(check.status == 0, "\(check.stderr)")
         let text = try cli.run(["budget", "live", "--db", db])
         #expect(text.stdout.contains("memory-backed file \(file)") && !text.stdout.contains("Rebuilt"))
+        // doctor reads where it is without moving or rebuilding anything
+        let doctor = try cli.run(["doctor", "--db", db, "--json"])
+        #expect(try doctor.json()["budget_live_state"] as? String == file)
+        #expect(try cli.run(["doctor", "--db", db]).stdout.contains("budgets' live state in the memory-backed file \(file)"))
 
         let back = try cli.run(["budget", "live", "database", "--db", db])
         #expect(back.status == 0, "\(back.stderr)")
         #expect(back.stdout.contains("in the database") && back.stdout.contains("Rebuilt from the usage ledger: 1 budget"))
         #expect(!FileManager.default.fileExists(atPath: file))
         #expect(try cli.run(["budget", "status", "growth", "--db", db, "--json"]).json()["spent"] as? String == "0.0075")
+        #expect(try cli.run(["doctor", "--db", db, "--json"]).json()["budget_live_state"] as? String == "database")
 
         let bad = try cli.run(["budget", "live", "--dir", liveDirectory, "--db", db])
         #expect(bad.status == 2 && bad.stderr.contains("--dir goes with"))
