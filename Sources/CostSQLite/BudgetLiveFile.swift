@@ -27,6 +27,9 @@ enum BudgetLiveFile {
     static let directoryKey = "budget_live_dir"
     static let idKey = "budget_live_id"
     static let appliedKey = "applied_generation"
+    /// The live file's device and inode, and the boot they were recorded in (``checkSameFile``).
+    static let fileKey = "budget_live_file"
+    static let fileBootKey = "budget_live_file_boot"
 
     struct Opened {
         let live: Connection
@@ -63,26 +66,44 @@ enum BudgetLiveFile {
             // checked (and made private) before the move is recorded, so a bad directory changes nothing
             target = try privateDirectory(in: URL(fileURLWithPath: directory).standardizedFileURL.path)
         }
-        // read first: most opens change nothing and need not wait for the write lock
-        let recordedNow = try defs.readTransaction { try recordedPath(defs) }
+        // read first: most opens change nothing and need not wait for a write lock
         var movedIn = false
-        if needsMove(recorded: recordedNow, placement: placement, target: target) {
-            movedIn = try defs.writeTransaction {
-                let recorded = try recordedPath(defs)  // again, under the lock
-                guard needsMove(recorded: recorded, placement: placement, target: target) else { return false }
-                try bumpGeneration(defs)
-                if let target {
-                    try SQLiteUsageLedger.setMeta(defs, directoryKey, target)
-                    try SQLiteUsageLedger.setMeta(defs, idKey, UUID().uuidString.lowercased())
-                } else {
-                    try defs.execute("DELETE FROM meta WHERE key IN ('\(directoryKey)', '\(idKey)')")
-                    // the file's accounts are from before the live state moved out of it
-                    try defs.execute("DELETE FROM budget_live; DELETE FROM budget_entries;")
-                    _ = try rebuild(live: defs, definitions: defs, at: now())
-                }
-                if let recorded { remove(recorded) }
-                return target == nil
+        var settled = false
+        for _ in 0..<5 where !settled {
+            let recordedNow = try defs.readTransaction { try recordedPath(defs) }
+            guard needsMove(recorded: recordedNow, placement: placement, target: target) else {
+                settled = true
+                break
             }
+            // The old file's write lock first, held until the move commits (the file, then the
+            // database, as a budget change takes them): a reservation on the old file ends before
+            // the move, or starts after it and finds it moved, never writes a hold into a file the
+            // move has already left.
+            let old = try recordedNow.flatMap { FileManager.default.fileExists(atPath: $0) ? try Connection.budgetLiveFile(path: $0) : nil }
+            func move() throws -> Bool? {
+                try defs.writeTransaction {
+                    guard try recordedPath(defs) == recordedNow else { return nil }  // moved meanwhile: again
+                    try bumpGeneration(defs)
+                    try defs.execute("DELETE FROM meta WHERE key IN ('\(fileKey)', '\(fileBootKey)')")
+                    if let target {
+                        try SQLiteUsageLedger.setMeta(defs, directoryKey, target)
+                        try SQLiteUsageLedger.setMeta(defs, idKey, UUID().uuidString.lowercased())
+                    } else {
+                        try defs.execute("DELETE FROM meta WHERE key IN ('\(directoryKey)', '\(idKey)')")
+                        // the file's accounts are from before the live state moved out of it
+                        try defs.execute("DELETE FROM budget_live; DELETE FROM budget_entries;")
+                        _ = try rebuild(live: defs, definitions: defs, at: now())
+                    }
+                    if let recordedNow { remove(recordedNow) }
+                    return target == nil
+                }
+            }
+            guard let moved = try old.map({ try $0.writeTransaction(move) }) ?? move() else { continue }
+            movedIn = moved
+            settled = true
+        }
+        guard settled else {
+            throw SQLiteError(code: .busy, message: "the budgets' live state in '\(defs.path)' kept moving while it was opened; try again")
         }
         // a move by another process between reading the path and locking the file: read it again
         for _ in 0..<5 {
@@ -95,6 +116,7 @@ enum BudgetLiveFile {
             let boot = bootID ?? ""
             let outcome: Bool? = try live.writeTransaction {
                 guard try defs.readTransaction({ try recordedPath(defs) }) == path else { return nil }
+                try checkSameFile(path, definitions: defs)
                 if try SQLiteUsageLedger.meta(live, "origin") == name, try SQLiteUsageLedger.meta(live, "boot") == boot {
                     return false
                 }
@@ -114,11 +136,42 @@ enum BudgetLiveFile {
         throw SQLiteError(code: .busy, message: "the budgets' live state in '\(defs.path)' kept moving while it was opened; try again")
     }
 
+    /// The database records which file (device and inode) holds its live state in this boot: a
+    /// process that finds another file at the path in the same boot (the file was deleted, or the
+    /// process sees another `/dev/shm` or `/tmp` than the others: a private `/tmp`, a container)
+    /// is refused, instead of building a second live state that would let the budgets be spent
+    /// twice. The first file of a boot (after a move, or a reboot) is recorded. Called inside the
+    /// file's write transaction (so the file, then the database, as a budget change); where there
+    /// is no boot id (macOS) it checks nothing.
+    private static func checkSameFile(_ path: String, definitions defs: Connection) throws {
+        guard let boot = bootID, let identity = FileIdentity(path: path) else { return }
+        // the name too: a copy of the database names its own file, with its own mark
+        let name = (path as NSString).lastPathComponent
+        let mark = "\(name) \(identity.device)-\(identity.inode)"
+        let (recorded, recordedBoot) = try defs.readTransaction {
+            (try SQLiteUsageLedger.meta(defs, fileKey), try SQLiteUsageLedger.meta(defs, fileBootKey))
+        }
+        guard recorded != mark else { return }
+        if let recorded, recorded.hasPrefix(name + " "), recordedBoot == boot {
+            throw SQLiteError(
+                code: .conflict,
+                message: "the budgets' memory-backed live file '\(path)' is not the one the database recorded in this boot: it was deleted since, or this process sees another /dev/shm or /tmp than the others (a private /tmp, a container); counting in a second file would let the budgets be spent twice. Run `costctl budget live memory` to start it again from the ledger, or `costctl budget live database`")
+        }
+        try defs.writeTransaction {
+            guard try recordedPath(defs) == path else { return }
+            try SQLiteUsageLedger.setMeta(defs, fileKey, mark)
+            try SQLiteUsageLedger.setMeta(defs, fileBootKey, boot)
+        }
+    }
+
     private static func needsMove(recorded: String?, placement: SQLiteBudgetStore.LiveState, target: String?) -> Bool {
         switch placement {
         case .asConfigured: return false
         case .inDatabase: return recorded != nil
-        case .memoryBacked: return recorded.map { ($0 as NSString).deletingLastPathComponent } != target
+        case .memoryBacked:
+            // asked for explicitly, a missing file starts again under a new name (a cleaned directory)
+            guard let recorded, (recorded as NSString).deletingLastPathComponent == target else { return true }
+            return !FileManager.default.fileExists(atPath: recorded)
         }
     }
 

@@ -106,6 +106,8 @@ public actor SQLiteBudgetStore: BudgetStore {
         path: String, durability: Durability = .full, liveState: LiveState = .asConfigured,
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
+        // absolute: the live file is named after this file's inode, found by path at every check
+        let path = path == ":memory:" ? path : URL(fileURLWithPath: path).standardizedFileURL.path
         self.path = path
         let definitionsDB = try Connection.sharedStore(path: path, durability: durability)
         let opened = try BudgetLiveFile.open(definitions: definitionsDB, placement: liveState, now: now)

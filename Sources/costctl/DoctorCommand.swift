@@ -58,9 +58,13 @@ struct DoctorCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: paths.database.path) {
             do {
                 report.ledger = try await global.openLedger().info()
-                report.budgetLiveState = try SQLiteBudgetStore.recordedLiveStatePath(ofDatabase: paths.database.path) ?? "database"
             } catch {
                 report.ledgerError = "\(error)"
+            }
+            do {
+                report.budgetLiveState = try SQLiteBudgetStore.recordedLiveStatePath(ofDatabase: paths.database.path) ?? "database"
+            } catch {
+                report.budgetLiveState = "unknown (\(error))"
             }
         }
         if global.json { return try Output.json(report) }

@@ -51,14 +51,26 @@ struct BudgetLiveFileTests {
         #expect(try await third.commit(hold, actual: F.actual("3")).holdWasExpired)  // recorded all the same
         #expect(try await third.state(of: "b")?.spent.cost == F.money("3"))
 
-        // deleted (a reboot empties /dev/shm): rebuilt again
+        // deleted in this boot (a cleaned directory, or another process's private /tmp): refused,
+        // rather than a second live state; a store that had it open refuses too
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
-        let fourth = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
-        #expect(fourth.rebuiltLiveState && FileManager.default.fileExists(atPath: file))
-        #expect(try await fourth.state(of: "b")?.spent == .zero)
-        // a store that still had the deleted file open must not count on in it
+        let refused = #expect(throws: SQLiteError.self) { _ = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now) }
+        #expect(refused?.code == .conflict && refused?.message.contains("costctl budget live memory") == true)
         let stale = await #expect(throws: SQLiteError.self) { _ = try await third.reserve(F.request("1"), policy: BudgetPolicy()) }
         #expect(stale?.message.contains("deleted or replaced") == true)
+
+        // deleted by a reboot (the database recorded the file in an earlier boot): rebuilt
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        try SQLiteUsageLedger.setMeta(database, BudgetLiveFile.fileBootKey, "an-earlier-boot")
+        let fourth = try SQLiteBudgetStore(path: directory.databasePath, now: clock.now)
+        #expect(fourth.rebuiltLiveState && fourth.liveStatePath == file && FileManager.default.fileExists(atPath: file))
+        #expect(try await fourth.state(of: "b")?.spent == .zero)
+
+        // asked for again explicitly after a deletion in the same boot: a new file, built from the ledger
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: file + suffix) }
+        let fifth = try SQLiteBudgetStore(path: directory.databasePath, liveState: .memoryBacked(directory: live), now: clock.now)
+        #expect(fifth.rebuiltLiveState && fifth.liveStatePath != file)
+        #expect(try await fifth.state(of: "b")?.spent == .zero)
     }
 
     @Test("moving the live state: a store open on the old place refuses; moving back into the database rebuilds it there")
