@@ -83,7 +83,10 @@ struct DoctorCommand: AsyncParsableCommand {
                 Output.line("                \(Output.count(pending)) \(pending == 1 ? "event" : "events") not yet folded into the rollups (the next report folds them)")
             }
             if let live = report.budgetLiveState, live != "database" {
-                Output.line("                budgets' live state in the memory-backed file \(live) (costctl budget live)")
+                Output.line(
+                    live.hasPrefix("unknown")
+                        ? "                budgets' live state: \(live)"
+                        : "                budgets' live state in the memory-backed file \(live) (costctl budget live)")
             }
         } else if let error = report.ledgerError {
             Output.line("database        \(report.database): cannot open: \(error)")
