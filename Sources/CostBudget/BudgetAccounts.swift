@@ -298,14 +298,11 @@ struct BudgetAccounts {
         var states: [BudgetState] = []
         states.reserveCapacity(scratch.count)
         for key in scratch { states.append(try state(key, at: instant)) }
-        var decision = try policy.decide(request, states: states, at: instant)
-        if let moved = BudgetPolicy.rewritten(request, by: decision) {
+        let decision = try policy.decide(request, states: states, at: instant) { moved in
             // a request moved to another model counts against the budgets of that model: the
             // keys below (and the hold) become theirs
             match(moved)
-            states.removeAll(keepingCapacity: true)
-            for key in scratch { states.append(try state(key, at: instant)) }
-            decision = try policy.confirm(decision, rewritten: moved, states: states, at: instant)
+            return try scratch.map { try state($0, at: instant) }
         }
         guard decision.passes else { return .decided(decision, hold: nil) }
         try checkHoldCapacity()

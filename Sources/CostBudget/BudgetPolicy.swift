@@ -70,10 +70,11 @@ public struct BudgetPolicy: Sendable {
 
     /// The decision for `request` with a moved request checked again: ``decide(_:states:at:)``,
     /// then, if it moved the request, ``confirm(_:rewritten:states:at:)`` with the states
-    /// `states(for:)` gives for the moved request. What every store and `BudgetCheck` call.
+    /// `statesAfterMove` gives for the moved request: what the stores call (`BudgetCheck`, which
+    /// reads states asynchronously, makes the same two calls itself).
     ///
     /// - throws: ``BudgetError`` `.invalidRequest` for a negative estimate, `.overflow`; whatever
-    ///   `states(for:)` throws.
+    ///   `statesAfterMove` throws.
     public func decide(
         _ request: BudgetRequest, states: [BudgetState], at now: Date, statesAfterMove: (BudgetRequest) throws -> [BudgetState]
     ) throws -> BudgetDecision {
