@@ -355,13 +355,13 @@ struct BudgetSession {
 
     /// A hold's budget names as a JSON array.
     static func json(_ names: [String]) -> String {
-        var out = "["
+        var out: [UInt8] = [UInt8(ascii: "[")]
         for (index, name) in names.enumerated() {
-            if index > 0 { out.append(",") }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
             StoredJSON.appendString(name, to: &out)
         }
-        out.append("]")
-        return out
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func names(_ json: String?) -> [String] {

@@ -371,6 +371,18 @@ final class Statement {
     func bind(_ value: String, at index: Int32) {
         sqlite3_bind_text(handle, index, value, -1, ccostsqlite_transient())
     }
+    /// Binds UTF-8 bytes as TEXT (copied by SQLite).
+    func bindText(_ bytes: [UInt8], at index: Int32) {
+        guard !bytes.isEmpty else {
+            bind("", at: index)  // an empty array has no address, and a NULL pointer would bind NULL
+            return
+        }
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { text in
+                _ = sqlite3_bind_text(handle, index, text.baseAddress, Int32(clamping: text.count), ccostsqlite_transient())
+            }
+        }
+    }
     func bind(_ value: String?, at index: Int32) {
         if let value { bind(value, at: index) } else { sqlite3_bind_null(handle, index) }
     }

@@ -161,7 +161,7 @@ extension SQLiteUsageLedger {
                 }
                 if page.isEmpty { break }
                 after = page[page.count - 1].0
-                var deltas: [RollupDelta: UsageTotals] = [:]
+                var deltas: [SlotDelta: UsageTotals] = [:]
                 var seriesKeys: [Int64: SeriesKey] = [:]
                 for (position, series, event) in page {
                     if seriesKeys[series] == nil { seriesKeys[series] = SeriesKey(event) }
@@ -187,12 +187,9 @@ extension SQLiteUsageLedger {
                     var delta = UsageTotals(changed)
                     delta.subtract(UsageTotals(event))
                     let (hour, day, month) = buckets.buckets(milliseconds: position >> 20)
-                    deltas[RollupDelta(level: .hourly, bucket: hour, series: series), default: UsageTotals()].add(delta)
-                    deltas[RollupDelta(level: .daily, bucket: day, series: series), default: UsageTotals()].add(delta)
-                    deltas[RollupDelta(level: .monthly, bucket: month, series: series), default: UsageTotals()].add(delta)
+                    try SQLiteUsageLedger.add(delta, to: &deltas, hour: hour, day: day, month: month, series: series)
                 }
-                try SQLiteUsageLedger.apply(deltas, db)
-                try SQLiteUsageLedger.applyDimensions(try SQLiteUsageLedger.dimensionDeltas(deltas, series: seriesKeys), db)
+                try SQLiteUsageLedger.write(deltas, series: seriesKeys, db)
             }
             if let horizon = try horizons().raw, filter.since.map({ $0 < horizon }) ?? true {
                 result.notes.append("events before \(Timestamp.format(horizon)) were compacted and were not repriced")

@@ -8,97 +8,117 @@ internal import Foundation
 /// non-standard service tier, the catalog entry that priced the event, and why it is unpriced —
 /// `{"c":{"cache_read":"0.01125","input":"0.0075"},"p":"openai/gpt-4o","t":"batch"}`.
 enum StoredJSON {
-    static func appendString(_ value: String, to out: inout String) {
-        out.append("\"")
+    /// Appends `value` as a JSON string (its UTF-8 bytes, quoted, escaped where JSON requires).
+    static func appendString(_ value: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         // Most values (ids, model names, tag values) need no escape: append them whole.
         if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(value)
-            out.append("\"")
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
             return
         }
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        let hex = Array("0123456789abcdef".utf8)
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): out.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): out.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): out.append(contentsOf: #"\t"#.utf8)
+            case 0..<0x20: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)  // multi-byte characters are copied as they are
             }
         }
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
     }
 
     /// `{"k":"v",…}` with keys sorted.
     static func object(_ pairs: [String: String]) -> String {
-        var out = "{"
-        for (index, key) in pairs.keys.sorted().enumerated() {
-            if index > 0 { out.append(",") }
+        var out: [UInt8] = []
+        appendObject(pairs, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// ``object(_:)``'s bytes, appended to `out`.
+    static func appendObject(_ pairs: [String: String], to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        if pairs.count == 1, let (key, value) = pairs.first {
             appendString(key, to: &out)
-            out.append(":")
-            appendString(pairs[key] ?? "", to: &out)
+            out.append(UInt8(ascii: ":"))
+            appendString(value, to: &out)
+        } else {
+            for (index, (key, value)) in pairs.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                appendString(value, to: &out)
+            }
         }
-        out.append("}")
-        return out
+        out.append(UInt8(ascii: "}"))
     }
 
     /// `{"kind":count,…}` with keys sorted.
     static func counts(_ counts: [UsageKind: Int]) -> String {
-        var out = "{"
+        var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, kind) in counts.keys.sorted(by: { $0.rawValue < $1.rawValue }).enumerated() {
-            if index > 0 { out.append(",") }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
             appendString(kind.rawValue, to: &out)
-            out.append(":")
-            out.append(String(counts[kind] ?? 0))
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: String(counts[kind] ?? 0).utf8)
         }
-        out.append("}")
-        return out
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func costDetail(_ cost: EventCost) -> String? {
-        var out = "{"
-        out.reserveCapacity(160)
+        var out: [UInt8] = []
+        guard appendCostDetail(cost, to: &out) else { return nil }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends ``costDetail(_:)``'s bytes to `out`; false (and nothing appended) when there is
+    /// nothing to store (the column is then NULL). Writes bytes, not a String: this runs for every
+    /// event recorded.
+    static func appendCostDetail(_ cost: EventCost, to out: inout [UInt8]) -> Bool {
+        let start = out.count
+        out.append(UInt8(ascii: "{"))
         var first = true
-        func key(_ name: String) {
-            out.append(first ? "\"" : ",\"")
+        func key(_ name: UInt8) {
+            if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            out.append(name)
-            out.append("\":")
+            out.append(contentsOf: [UInt8(ascii: "\""), name, UInt8(ascii: "\""), UInt8(ascii: ":")])
         }
         if !cost.categories.isEmpty {
-            key("c")
-            out.append("{")
+            key(UInt8(ascii: "c"))
+            out.append(UInt8(ascii: "{"))
             for (index, (category, amount)) in cost.categories.sorted(by: { $0.key.rawValue < $1.key.rawValue }).enumerated() {
-                if index > 0 { out.append(",") }
-                out.append("\"")
-                out.append(category.rawValue)
-                out.append("\":\"")
-                out.append(amount.decimalString)
-                out.append("\"")
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: category.rawValue.utf8)
+                out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":"), UInt8(ascii: "\"")])
+                amount.appendDecimal(to: &out)
+                out.append(UInt8(ascii: "\""))
             }
-            out.append("}")
+            out.append(UInt8(ascii: "}"))
         }
         if let pricedAs = cost.pricedAs {
-            key("p")
+            key(UInt8(ascii: "p"))
             appendString(pricedAs, to: &out)
         }
         if let reason = cost.unpricedReason {
-            key("r")
+            key(UInt8(ascii: "r"))
             appendString(reason, to: &out)
         }
         if case .standard = cost.serviceTier {} else {
-            key("t")
-            out.append("\"\(cost.serviceTier.rawValue)\"")
+            key(UInt8(ascii: "t"))
+            appendString(cost.serviceTier.rawValue, to: &out)
         }
-        if first { return nil }
-        out.append("}")
-        return out
+        if first {
+            out.removeSubrange(start...)
+            return false
+        }
+        out.append(UInt8(ascii: "}"))
+        return true
     }
 
     /// Rebuilds the stored cost from its integer columns and `cost_detail`.

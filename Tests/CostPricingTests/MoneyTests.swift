@@ -46,6 +46,35 @@ struct MoneyTests {
         }
     }
 
+    @Test("decimal strings round-trip at every magnitude, both sides of 2^64 dollars")
+    func decimalMagnitudes() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let boundary = Int128(UInt64.max) * Money.unitsPerDollar
+        var samples: [Int128] = [0, 1, -1, 10, Money.unitsPerDollar, -Money.unitsPerDollar, boundary, boundary - 1, boundary + 1,
+                                 boundary + Money.unitsPerDollar, Int128.max >> 1, Int128.min >> 1]
+        for _ in 0..<2_000 {
+            let wide = Int128(bitPattern: (UInt128(next()) << 64) | UInt128(next()))
+            samples.append(wide >> Int(1 + next() % 126))  // the parser's range stops short of Int128.max
+        }
+        for units in samples {
+            let money = Money(units: units)
+            let text = money.decimalString
+            #expect(try Money(parsing: text) == money, "\(units) printed as \(text)")
+            #expect(!text.hasSuffix("0") || !text.contains("."), "\(text) keeps a trailing zero")
+            #expect(!text.hasSuffix("."))
+        }
+        #expect(Money(units: 5).decimalString == "0.000000000000000005")
+        #expect(Money(units: -1_500_000_000_000_000_000).decimalString == "-1.5")
+        #expect(Money(units: boundary + 1).decimalString == "18446744073709551615.000000000000000001")
+    }
+
     @Test("checked arithmetic reports overflow instead of wrapping")
     func overflow() throws {
         let max = Money(units: .max)

@@ -170,6 +170,32 @@ struct PendingRollupTests {
         }
     }
 
+    @Test("a batch refused part way leaves no partial sums in memory: later folds give the eager ledger's aggregates")
+    func refusedBatchLeavesNoPartialSums() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let eager = try SQLiteUsageLedger(
+            path: directory.url.appendingPathComponent("eager.db").path, configuration: Fixtures.configuration(), foldEvents: 0)
+        let lazy = try SQLiteUsageLedger(
+            path: directory.url.appendingPathComponent("lazy.db").path, configuration: Fixtures.configuration(), foldEvents: 10_000)
+        let first = Array(Self.events[0..<100]) + [Self.huge("a")]
+        #expect(try await eager.record(contentsOf: first).added == 101)
+        #expect(try await lazy.record(contentsOf: first).added == 101)
+        // 100 good events are added to the sums held in memory before the last one overflows the
+        // aggregate row of "a": the whole batch is refused, in the file and in memory.
+        let refused = Array(Self.events[100..<200]) + [Self.huge("b")]
+        await #expect(throws: SQLiteError.self) { try await lazy.record(contentsOf: refused) }
+        #expect(try await lazy.event(id: Self.events[150].id) == nil)
+        let last = Array(Self.events[200..<300])
+        #expect(try await eager.record(contentsOf: last).added == 100)
+        #expect(try await lazy.record(contentsOf: last).added == 100)
+        #expect(try await lazy.pendingRollupEvents() == 201)
+        try await lazy.foldRollups()
+        let expected = try await Self.aggregates(eager)
+        #expect(!expected.isEmpty)
+        #expect(try await Self.aggregates(lazy) == expected)
+    }
+
     @Test("a fold whose read-back sums overflow throws and rolls back instead of trapping")
     func overflowReadBack() async throws {
         let directory = try TemporaryDirectory()

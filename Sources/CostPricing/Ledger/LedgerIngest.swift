@@ -22,18 +22,13 @@ package enum LedgerIngest {
         var prepared: [(index: Int, event: UsageEvent)] = []
         prepared.reserveCapacity(events.count)
         var seen = Set<String>(minimumCapacity: events.count)
-        let optionalDimensions: [WritableKeyPath<UsageDimensions, String?>] = [
-            \.org, \.team, \.user, \.project, \.keyID, \.session, \.operation,
-        ]
         for (index, original) in events.enumerated() {
             do {
                 var event = original
                 try event.validate(now: now, maxFutureSkew: configuration.maxFutureSkew)
                 event.timestamp = Date(timeIntervalSince1970: TimeInterval(event.unixMilliseconds) / 1000)
                 // Rollups store an absent dimension as an empty string: keep one form, absent.
-                for field in optionalDimensions where event.dimensions[keyPath: field]?.isEmpty == true {
-                    event.dimensions[keyPath: field] = nil
-                }
+                event.dimensions.dropEmptyValues()
                 if let hasher = configuration.userHasher, let user = event.dimensions.user, !user.isEmpty {
                     event.dimensions.user = hasher.pseudonym(for: user)
                 }
@@ -76,5 +71,19 @@ package enum LedgerIngest {
     package static func storedValue(of dimension: UsageDimension, _ value: String, configuration: LedgerConfiguration) -> String {
         if case .user = dimension, let hasher = configuration.userHasher { return hasher.pseudonym(for: value) }
         return value
+    }
+}
+
+extension UsageDimensions {
+    /// Sets each optional dimension that is an empty string to nil (one field at a time: key paths
+    /// cost about a microsecond an event on the ingest path).
+    mutating func dropEmptyValues() {
+        if org?.isEmpty == true { org = nil }
+        if team?.isEmpty == true { team = nil }
+        if user?.isEmpty == true { user = nil }
+        if project?.isEmpty == true { project = nil }
+        if keyID?.isEmpty == true { keyID = nil }
+        if session?.isEmpty == true { session = nil }
+        if operation?.isEmpty == true { operation = nil }
     }
 }

@@ -170,7 +170,7 @@ extension UsageEvent {
             throw PricingError(code: .invalidEvent, message: "field 'usage': \(error.message)")
         }
         if let latency = latencyMilliseconds, latency < 0 { throw fail("latency_ms", "is negative (\(latency))") }
-        for key in dimensions.tags.keys where key.isEmpty || key.contains("=") {
+        for key in dimensions.tags.keys where key.isEmpty || key.utf8.contains(UInt8(ascii: "=")) {
             throw fail("tags", "has an invalid key '\(key)' (keys are non-empty and contain no '=')")
         }
         if let cost {
