@@ -130,6 +130,8 @@ public actor SQLiteUsageLedger: UsageLedger {
         if deferring {
             swap(&deltas, &pending.deltas)
             swap(&touched, &pending.series)
+            // sized once for a whole fold, instead of growing (and rehashing) as batches arrive
+            if deltas.isEmpty { deltas.reserveCapacity(min(foldEvents, 1 << 16)) }
         }
         let outcome: (statuses: [(Int, Bool)], newSeries: [SeriesKey: Int64], generation: String?, pendingID: Int64?, added: Int)
         do {

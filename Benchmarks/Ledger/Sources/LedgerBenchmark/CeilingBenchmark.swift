@@ -38,6 +38,8 @@ struct CeilingSettings {
     var levels: Set<Int> = [0, 1, 2]
     /// Exploration only: indexes dropped before timing.
     var dropIndexes: [String] = []
+    /// Exploration only: `CREATE INDEX` statements run after the drops (`--create-index`, `;`-separated).
+    var createIndexes: [String] = []
     /// Exploration only: PRAGMA cache_size in KiB (instead of the ledger's).
     var cacheKiB: Int?
 }
@@ -230,6 +232,7 @@ private func ceilingRun(_ s: CeilingSettings, _ variant: CeilingVariant, source 
         throw BenchError("\(path) was written by another schema version than this build's")
     }
     for index in s.dropIndexes { try db.execute("DROP INDEX \(index)") }
+    for statement in s.createIndexes { try db.execute(statement) }
     if let kib = s.cacheKiB { try db.execute("PRAGMA cache_size = -\(kib)") }
 
     // Untimed: the series table as the ledger filled it.
@@ -274,6 +277,7 @@ private func ceilingRun(_ s: CeilingSettings, _ variant: CeilingVariant, source 
         exploration += ", levels \(s.levels.sorted().map { ["hourly", "daily", "monthly"][$0] })"
     }
     if !s.dropIndexes.isEmpty { exploration += ", dropped \(s.dropIndexes)" }
+    if !s.createIndexes.isEmpty { exploration += ", created \(s.createIndexes)" }
     if let kib = s.cacheKiB { exploration += ", cache_size \(kib) KiB" }
     log(
         "ceiling[\(variant.rawValue)]: \(s.workload.events.grouped) rows from \(path), batch \(s.batch), ids \(s.workload.ids.rawValue), durability \(s.durability.rawValue)\(exploration)\(variant == .rollups && hasDimensions ? ", with rollup_dimension_daily" : "") -> \(s.path)"

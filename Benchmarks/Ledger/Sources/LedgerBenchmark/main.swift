@@ -12,7 +12,7 @@ let usageText = """
       ceiling   the same rows as bare prepared INSERTs into the same schema, same transaction sizes
                 (same options as ingest) [--variants events,rollups] [--source DB written by `ingest --keep`
                 with the same options; without it the ledger writes one first, untimed]
-                exploration only: [--levels hourly,daily,monthly] [--drop INDEX,…] [--cache-kib K]
+                exploration only: [--levels hourly,daily,monthly] [--drop INDEX,…] [--create-index "CREATE INDEX …;…"] [--cache-kib K]
       query     time summary and raw queries on a database `ingest --keep` wrote
                 --db PATH [--repeat K (9)] [--explain] [--only TEXT (queries whose name contains TEXT)]
       breakdown time the Swift-side steps of record() per event   [--events N (100000)]
@@ -76,6 +76,7 @@ do {
                             return level
                         }),
                     dropIndexes: options.optional("drop").map { $0.split(separator: ",").map(String.init) } ?? [],
+                    createIndexes: options.optional("create-index").map { $0.split(separator: ";").map(String.init) } ?? [],
                     cacheKiB: options.optional("cache-kib").flatMap { Int($0) })))
     case "query":
         guard let path = options.optional("db") else { throw BenchError("query needs --db PATH") }
