@@ -20,6 +20,35 @@ struct PendingRollups {
     var ids: Set<Int64> = []
     /// Events in ``deltas``.
     var events = 0
+    /// The sum of every event in ``deltas``. Every count of a recorded event is non-negative, so
+    /// while this fits in 64 bits so does every aggregate row the fold makes of the pending sums:
+    /// hourly, daily, monthly and per dimension.
+    var total = UsageTotals()
+    /// Exact sums per (month, series), kept only once ``total`` no longer fits (nil until then):
+    /// a month's row bounds its days and hours.
+    var monthly: [SQLiteUsageLedger.RollupKey: UsageTotals]?
+
+    /// Adds one recorded event's totals to its per-hour sum.
+    /// - throws: ``SQLiteError`` when the sum of its series in its hour, day or month would not
+    ///   fit in 64 bits (nothing is added to ``deltas`` then; the caller drops the batch).
+    mutating func add(_ totals: UsageTotals, to slot: SQLiteUsageLedger.SlotDelta) throws {
+        if monthly == nil {
+            if total.fitsAdding(totals) {
+                total.add(totals)
+                // the hour's sum is part of the total, which fits: no check needed
+                deltas[slot, default: UsageTotals()].add(totals)
+                return
+            } else {
+                var exact: [SQLiteUsageLedger.RollupKey: UsageTotals] = [:]
+                for (key, sums) in deltas {
+                    try exact[SQLiteUsageLedger.RollupKey(bucket: key.month, series: key.series), default: UsageTotals()].addChecked(sums)
+                }
+                monthly = exact
+            }
+        }
+        try monthly?[SQLiteUsageLedger.RollupKey(bucket: slot.month, series: slot.series), default: UsageTotals()].addChecked(totals)
+        try deltas[slot, default: UsageTotals()].addChecked(totals)
+    }
 
     mutating func removeAll() {
         self = PendingRollups()

@@ -123,15 +123,14 @@ public actor SQLiteUsageLedger: UsageLedger {
         let deferring = foldEvents > 0
         // A deferring batch adds its sums straight into the pending ones (moved out here, so that
         // they are changed in place, not copied): merging a batch's own dictionary afterwards cost
-        // as much again. If the transaction fails, what was added is dropped with every sum held
-        // in memory; the fold then reads all pending batches back from the events.
-        var deltas: [SlotDelta: UsageTotals] = [:]
-        var touched: [Int64: SeriesKey] = [:]
+        // as much again. If the transaction fails after the first sum was added, every sum held
+        // in memory is dropped; the fold then reads all pending batches back from the events.
+        var held = PendingRollups()
+        var heldChanged = false
         if deferring {
-            swap(&deltas, &pending.deltas)
-            swap(&touched, &pending.series)
-            // sized once for a whole fold, instead of growing (and rehashing) as batches arrive
-            if deltas.isEmpty { deltas.reserveCapacity(min(foldEvents, 1 << 16)) }
+            swap(&held, &pending)
+            // a large batch sizes the dictionary once for a whole fold, instead of growing it
+            if held.deltas.isEmpty, prepared.events.count >= 1_000 { held.deltas.reserveCapacity(min(foldEvents, 1 << 16)) }
         }
         let outcome: (statuses: [(Int, Bool)], newSeries: [SeriesKey: Int64], generation: String?, pendingID: Int64?, added: Int)
         do {
@@ -185,15 +184,15 @@ public actor SQLiteUsageLedger: UsageLedger {
                     guard added else { continue }
                     if deferring { addedPositions.append(position) }
                     let (hour, day, month) = rollupBuckets.buckets(milliseconds: millis)
-                    if touched[seriesID] == nil { touched[seriesID] = key }
+                    heldChanged = true
+                    if held.series[seriesID] == nil { held.series[seriesID] = key }
                     // One sum per (hour, series): the daily and monthly rows are added up from these
-                    // when they are written, not per event. A sum that would not fit in 64 bits
-                    // refuses the batch (as the upsert of `foldEvents: 0` does) rather than trapping.
-                    try deltas[SlotDelta(hour: hour, day: day, month: month, series: seriesID), default: UsageTotals()]
-                        .addChecked(UsageTotals(event))
+                    // when they are written, not per event. A sum that would not fit in 64 bits at
+                    // any level refuses the batch (as the upsert of `foldEvents: 0` does).
+                    try held.add(UsageTotals(event), to: SlotDelta(hour: hour, day: day, month: month, series: seriesID))
                 }
                 guard deferring else {
-                    try SQLiteUsageLedger.write(deltas, series: touched, db)
+                    try SQLiteUsageLedger.write(held.deltas, series: held.series, db)
                     return (statuses, newSeries, generation, nil, 0)
                 }
                 // The batch's sums wait in memory; this row makes them recoverable from the events if
@@ -210,14 +209,12 @@ public actor SQLiteUsageLedger: UsageLedger {
                 return (statuses, newSeries, generation, id, addedPositions.count)
             }
         } catch {
-            if deferring { pending.removeAll() }
+            // Unchanged (the lock was not taken, say): put back. Changed: dropped (`pending` is empty).
+            if deferring, !heldChanged { swap(&held, &pending) }
             throw error
         }
         buckets = rollupBuckets
-        if deferring {
-            pending.deltas = deltas
-            pending.series = touched
-        }
+        if deferring { swap(&held, &pending) }
         if let id = outcome.pendingID {
             pending.ids.insert(id)
             pending.events += outcome.added

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import CostSQLite
+import CCostSQLite
 
 // MARK: - The two implementations
 
@@ -302,6 +303,14 @@ extension SQLiteUsageLedger {
     /// Raw SQL for tests that must reach under the API (`@testable`).
     func executeForTesting(_ sql: String) throws {
         try db.execute(sql)
+    }
+
+    /// Events whose rollup sums this ledger holds in memory, not yet folded (`@testable`).
+    var heldRollupEventsForTesting: Int { pending.events }
+
+    /// Sets how long this ledger's connection waits for a lock (`@testable`).
+    func setBusyTimeoutForTesting(milliseconds: Int32) {
+        sqlite3_busy_timeout(db.handle, milliseconds)
     }
 
     /// The first column of the first row of `sql`, read in its own transaction (`@testable`).

@@ -170,6 +170,65 @@ struct PendingRollupTests {
         }
     }
 
+    @Test("events whose sum overflows only in a day's or a month's row are refused at record time, in one batch or two")
+    func overflowAcrossHoursRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = Self.huge("a")
+        var sameDay = Self.huge("b")
+        sameDay.timestamp = first.timestamp.addingTimeInterval(3_600)  // another hour, the same day
+        var sameMonth = Self.huge("c")
+        sameMonth.timestamp = first.timestamp.addingTimeInterval(3 * 86_400)  // another day, the same month
+        #expect(Calendar(identifier: .gregorian).dateComponents(in: Fixtures.utc, from: sameMonth.timestamp).month
+            == Calendar(identifier: .gregorian).dateComponents(in: Fixtures.utc, from: first.timestamp).month)
+        for foldEvents in [0, 1_000] {
+            for (name, second) in [("day", sameDay), ("month", sameMonth)] {
+                for together in [false, true] {
+                    let label = "foldEvents \(foldEvents), same \(name), \(together ? "one batch" : "two batches")"
+                    let ledger = try SQLiteUsageLedger(
+                        path: directory.url.appendingPathComponent("\(foldEvents)-\(name)-\(together).db").path,
+                        configuration: Fixtures.configuration(), foldEvents: foldEvents)
+                    if together {
+                        await #expect(throws: SQLiteError.self, "\(label)") { try await ledger.record(contentsOf: [first, second]) }
+                        #expect(try await ledger.event(id: first.id) == nil, "\(label)")
+                    } else {
+                        #expect(try await ledger.record(contentsOf: [first]).added == 1, "\(label)")
+                        await #expect(throws: SQLiteError.self, "\(label)") { try await ledger.record(contentsOf: [second]) }
+                    }
+                    #expect(try await ledger.event(id: second.id) == nil, "\(label)")
+                    // Nothing stuck: the ledger folds and reports, and records more.
+                    #expect(try await ledger.record(contentsOf: Array(Self.events[0..<50])).added == 50, "\(label)")
+                    let report = try await ledger.query(UsageQuery(groupBy: [.model]))
+                    #expect(report.totals.events == (together ? 50 : 51), "\(label)")
+                    #expect(try await ledger.pendingRollupEvents() == 0, "\(label)")
+                }
+            }
+        }
+    }
+
+    @Test("a batch that never took the lock keeps the sums held in memory; one refused part way drops them")
+    func busyBatchKeepsSums() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = try SQLiteUsageLedger(path: directory.databasePath, configuration: Fixtures.configuration(), foldEvents: 10_000)
+        #expect(try await ledger.record(contentsOf: Array(Self.events[0..<100])).added == 100)
+        #expect(await ledger.heldRollupEventsForTesting == 100)
+        // Another connection holds the write lock past the busy timeout.
+        let blocker = try Connection(path: directory.databasePath, synchronous: .normal)
+        try blocker.execute("PRAGMA busy_timeout = 0")
+        try blocker.execute("BEGIN IMMEDIATE")
+        await ledger.setBusyTimeoutForTesting(milliseconds: 1)
+        await #expect(throws: SQLiteError.self) { try await ledger.record(contentsOf: Array(Self.events[100..<200])) }
+        try blocker.execute("ROLLBACK")
+        #expect(await ledger.heldRollupEventsForTesting == 100)
+        // Refused part way: every sum held is dropped, and the fold reads the batches back.
+        await #expect(throws: SQLiteError.self) { try await ledger.record(contentsOf: Array(Self.events[100..<150]) + [Self.huge("x"), Self.huge("y")]) }
+        #expect(await ledger.heldRollupEventsForTesting == 0)
+        #expect(try await ledger.record(contentsOf: Array(Self.events[200..<300])).added == 100)
+        try await expectSameAsRaw(
+            ledger, UsageQuery(groupBy: [.user]), events: Array(Self.events[0..<100]) + Array(Self.events[200..<300]), source: .dailyByDimension)
+    }
+
     @Test("a batch refused part way leaves no partial sums in memory: later folds give the eager ledger's aggregates")
     func refusedBatchLeavesNoPartialSums() async throws {
         let directory = try TemporaryDirectory()
