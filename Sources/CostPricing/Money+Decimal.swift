@@ -114,19 +114,19 @@ extension Money {
     /// 0.4 µs).
     package func appendDecimal(to out: inout [UInt8]) {
         let (whole, fraction128) = units.magnitude.quotientAndRemainder(dividingBy: UInt128(Money.unitsPerDollar))
-        guard whole <= UInt128(UInt64.max) else {
-            out.append(contentsOf: slowDecimalString.utf8)
-            return
-        }
         if units < 0 { out.append(UInt8(ascii: "-")) }
-        var value = UInt64(whole)
-        let start = out.count
-        repeat {
-            out.append(UInt8(ascii: "0") + UInt8(value % 10))
-            value /= 10
-        } while value > 0
-        out[start...].reverse()
-        var fraction = UInt64(fraction128)
+        if whole <= UInt128(UInt64.max) {
+            var value = UInt64(whole)
+            let start = out.count
+            repeat {
+                out.append(UInt8(ascii: "0") + UInt8(value % 10))
+                value /= 10
+            } while value > 0
+            out[start...].reverse()
+        } else {
+            out.append(contentsOf: String(whole).utf8)  // 2⁶⁴ dollars and more: 128-bit printing
+        }
+        var fraction = UInt64(fraction128)  // below 10¹⁸, so it fits
         guard fraction != 0 else { return }
         var places = Money.scale
         while fraction % 10 == 0 {
@@ -142,24 +142,6 @@ extension Money {
             fraction /= 10
             position -= 1
         }
-    }
-
-    /// ``decimalString`` for amounts of 2⁶⁴ dollars and more.
-    private var slowDecimalString: String {
-        let (whole, fraction128) = units.magnitude.quotientAndRemainder(dividingBy: UInt128(Money.unitsPerDollar))
-        var text = units < 0 ? "-" : ""
-        text += String(whole)
-        var fraction = UInt64(fraction128)  // below 10¹⁸, so it fits
-        if fraction != 0 {
-            var places = Money.scale
-            while fraction % 10 == 0 {
-                fraction /= 10
-                places -= 1
-            }
-            let digits = String(fraction)
-            text += "." + String(repeating: "0", count: places - digits.count) + digits
-        }
-        return text
     }
 
     /// The amount with exactly `places` decimals (rounded half-to-even), as `"0.0075"` or `"$0.01"`.

@@ -38,13 +38,12 @@ struct PendingRollups {
                 // the hour's sum is part of the total, which fits: no check needed
                 deltas[slot, default: UsageTotals()].add(totals)
                 return
-            } else {
-                var exact: [SQLiteUsageLedger.RollupKey: UsageTotals] = [:]
-                for (key, sums) in deltas {
-                    try exact[SQLiteUsageLedger.RollupKey(bucket: key.month, series: key.series), default: UsageTotals()].addChecked(sums)
-                }
-                monthly = exact
             }
+            var exact: [SQLiteUsageLedger.RollupKey: UsageTotals] = [:]
+            for (key, sums) in deltas {
+                try exact[SQLiteUsageLedger.RollupKey(bucket: key.month, series: key.series), default: UsageTotals()].addChecked(sums)
+            }
+            monthly = exact
         }
         try monthly?[SQLiteUsageLedger.RollupKey(bucket: slot.month, series: slot.series), default: UsageTotals()].addChecked(totals)
         try deltas[slot, default: UsageTotals()].addChecked(totals)
